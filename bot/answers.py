@@ -1,0 +1,81 @@
+"""Turn a content entry into the answer a visitor sees, with the clinic's facts filled in.
+
+Rendering happens at response time, so editing clinic.yml changes answers
+without retraining. Templates run in Jinja's sandbox with StrictUndefined:
+a typo in a template fails ``kapbot validate`` instead of printing nothing.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import List, Optional
+
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+from pydantic import BaseModel
+
+from bot.clinic import Clinic
+from bot.content import Entry, Library
+from bot.errors import ContentError
+
+_env = SandboxedEnvironment(
+    undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True
+)
+_BLANK_LINES = re.compile(r"\n{3,}")
+TELL_ME_MORE_PAYLOAD = "/tell_me_more"
+
+
+class Button(BaseModel):
+    title: str
+    payload: str
+
+
+class Answer(BaseModel):
+    topic: str
+    text: str
+    buttons: List[Button] = []
+    sources: List[str] = []
+
+
+def topic_payload(topic_id: str) -> str:
+    """The button payload that asks for one topic, as Rasa parses it."""
+    return "/faq" + json.dumps({"topic": topic_id}, separators=(",", ":"))
+
+
+def render_text(entry: Entry, template: str, clinic: Clinic) -> str:
+    try:
+        text = _env.from_string(template).render(clinic=clinic)
+    except TemplateError as exc:
+        raise ContentError(entry.path, "body", f"template error: {exc}") from exc
+    # Unwrap hard-wrapped prose lines but keep paragraphs and list items.
+    paragraphs = [p.strip() for p in _BLANK_LINES.sub("\n\n", text).split("\n\n") if p.strip()]
+    return "\n\n".join(_unwrap(p) for p in paragraphs)
+
+
+def _unwrap(paragraph: str) -> str:
+    lines = paragraph.splitlines()
+    if any(line.lstrip().startswith(("- ", "* ", "1.")) for line in lines):
+        return "\n".join(line.strip() for line in lines)
+    return " ".join(line.strip() for line in lines)
+
+
+def render(entry: Entry, library: Library, clinic: Clinic, more: bool = False) -> Answer:
+    """The answer for ``entry``; with ``more``, its "tell me more" part."""
+    template = entry.more if more and entry.more else entry.answer
+    buttons: List[Button] = []
+    if entry.more and not more:
+        buttons.append(Button(title="Tell me more", payload=TELL_ME_MORE_PAYLOAD))
+    buttons += [
+        Button(title=library.get(f).meta.button, payload=topic_payload(f))
+        for f in entry.meta.follow_ups
+    ]
+    return Answer(
+        topic=entry.id,
+        text=render_text(entry, template, clinic),
+        buttons=buttons,
+        sources=library.citations(entry),
+    )
+
+
+def render_optional(library: Library, clinic: Clinic, topic_id: Optional[str]) -> Optional[Answer]:
+    return render(library.get(topic_id), library, clinic) if topic_id and library.has(topic_id) else None

@@ -1,0 +1,51 @@
+"""The topic catalogue: every topic an installation must answer (content/catalogue.yml)."""
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Dict, List
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError
+
+from bot.errors import ContentError, UnknownTopicError
+
+TOPIC_ID = r"^[a-z]+\.[a-z_]+$"
+
+
+class TopicKind(str, Enum):
+    faq = "faq"
+    clinic = "clinic"
+    boundary = "boundary"
+    safety = "safety"
+    meta = "meta"
+
+
+class Topic(BaseModel):
+    id: str = Field(..., regex=TOPIC_ID)
+    kind: TopicKind
+    must_convey: List[str] = Field(..., min_items=1)
+
+
+class Catalogue(BaseModel):
+    topics: List[Topic]
+
+    @property
+    def by_id(self) -> Dict[str, Topic]:
+        return {topic.id: topic for topic in self.topics}
+
+    def get(self, topic_id: str, path: Path) -> Topic:
+        try:
+            return self.by_id[topic_id]
+        except KeyError:
+            raise UnknownTopicError(path, "id", f"'{topic_id}' is not in the topic catalogue") from None
+
+
+def load_catalogue(path: Path) -> Catalogue:
+    try:
+        return Catalogue.parse_obj(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ContentError(path, "-", str(exc)) from exc
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise ContentError(path, ".".join(map(str, error["loc"])), error["msg"]) from exc

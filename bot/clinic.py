@@ -1,0 +1,155 @@
+"""The clinic's own facts, read from one validated YAML file (``clinic.yml``).
+
+Everything clinic-specific that an answer may state comes from here and is
+filled in at response time, so changing a phone number needs no retraining.
+A value left out is ``None`` (or empty), and answers say so honestly instead
+of inventing one.
+"""
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import List, Optional
+
+import yaml
+from pydantic import BaseModel, Field, HttpUrl, ValidationError, validator
+
+from bot.errors import ConfigError
+
+
+class Strict(BaseModel):
+    class Config:
+        extra = "forbid"
+        anystr_strip_whitespace = True
+
+
+class Route(str, Enum):
+    """Ways a clinic may give ketamine (or esketamine)."""
+
+    lozenge = "lozenge"
+    intramuscular = "intramuscular"
+    intravenous = "intravenous"
+    esketamine_nasal_spray = "esketamine_nasal_spray"
+
+
+ROUTE_LABELS = {
+    Route.lozenge: "lozenges (dissolved in the mouth)",
+    Route.intramuscular: "intramuscular injection",
+    Route.intravenous: "intravenous (IV) infusion",
+    Route.esketamine_nasal_spray: "esketamine (Spravato) nasal spray",
+}
+
+
+class Contact(Strict):
+    phone: Optional[str] = Field(None, max_length=40)
+    email: Optional[str] = Field(None, max_length=120, regex=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    booking_url: Optional[HttpUrl] = None
+    website: Optional[HttpUrl] = None
+
+
+class Price(Strict):
+    label: str = Field(..., max_length=80)
+    amount: str = Field(..., max_length=40, description="As the clinic writes it, e.g. '$450'.")
+    note: Optional[str] = Field(None, max_length=200)
+
+
+class Pricing(Strict):
+    items: List[Price] = []
+    note: Optional[str] = Field(None, max_length=400)
+
+
+class Insurance(Strict):
+    summary: str = Field(..., max_length=600, description="The policy in the clinic's words.")
+    superbill: Optional[bool] = None
+
+
+class CrisisResource(Strict):
+    name: str = Field(..., max_length=80)
+    how: str = Field(..., max_length=200, description="e.g. 'Call or text 988'.")
+
+
+class ClinicLine(Strict):
+    phone: str = Field(..., max_length=40)
+    hours: str = Field(..., max_length=200)
+
+
+class Crisis(Strict):
+    region: str = "US"
+    resources: List[CrisisResource] = [
+        CrisisResource(name="988 Suicide & Crisis Lifeline", how="Call or text 988, any time"),
+        CrisisResource(name="Emergency services", how="Call 911 if you are in danger right now"),
+    ]
+    clinic_line: Optional[ClinicLine] = None
+
+    @validator("resources")
+    def at_least_one(cls, value: List[CrisisResource]) -> List[CrisisResource]:
+        if not value:
+            raise ValueError("a clinic must list at least one crisis resource")
+        return value
+
+
+class DataRetention(Strict):
+    days: int = Field(..., ge=0, le=3650)
+    summary: Optional[str] = Field(None, max_length=400)
+
+
+class Alerts(Strict):
+    webhook_url: Optional[HttpUrl] = None
+    include_message_text: bool = False
+
+
+class Clinic(Strict):
+    """One clinic's published facts. Only ``name`` is required."""
+
+    name: str = Field(..., min_length=1, max_length=120)
+    contact: Contact = Contact()
+    address: Optional[str] = Field(None, max_length=300)
+    hours: List[str] = []
+    prices: Optional[Pricing] = None
+    insurance: Optional[Insurance] = None
+    routes_offered: List[Route] = []
+    preparation: List[str] = []
+    getting_home: Optional[str] = Field(None, max_length=600)
+    crisis: Crisis = Crisis()
+    data_retention: Optional[DataRetention] = None
+    alerts: Alerts = Alerts()
+
+    @property
+    def offers_esketamine(self) -> bool:
+        return Route.esketamine_nasal_spray in self.routes_offered
+
+    @property
+    def route_labels(self) -> List[str]:
+        return [ROUTE_LABELS[route] for route in self.routes_offered]
+
+    @property
+    def ketamine_route_labels(self) -> List[str]:
+        return [
+            ROUTE_LABELS[route]
+            for route in self.routes_offered
+            if route is not Route.esketamine_nasal_spray
+        ]
+
+    @property
+    def has_contact(self) -> bool:
+        return any((self.contact.phone, self.contact.email, self.contact.booking_url))
+
+
+def load_clinic(path: Path) -> Clinic:
+    """Read and validate a clinic file; ConfigError names the field and why."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: clinic configuration not found") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of clinic facts")
+    try:
+        return Clinic.parse_obj(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise ConfigError(f"{path}: {problems}") from exc
