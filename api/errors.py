@@ -1,0 +1,99 @@
+"""Every error leaves as ``{"error": {"code", "message"}}`` with a status that says what happened.
+
+    ApiError (HTTP status, machine code)
+    ├── UnsupportedMediaType   415 the body is not JSON
+    ├── BodyTooLarge           413 the body is over the limit
+    └── NotReady               503 the model is still loading
+
+Anything unexpected becomes a 500 with no details; tests make sure no client
+input can reach that.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse
+
+from bot.errors import InputError, NotReadyError
+from bot.log import logger
+
+
+class ApiError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+class UnsupportedMediaType(ApiError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+class BodyTooLarge(ApiError):
+    status = 413
+    code = "body_too_large"
+
+
+class NotReady(ApiError):
+    status = 503
+    code = "not_ready"
+
+
+def error_body(code: str, message: str) -> Dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
+
+
+def error_response(status: int, code: str, message: str, **headers: str) -> JSONResponse:
+    return JSONResponse(error_body(code, message), status_code=status, headers=headers or None)
+
+
+def _describe(error: Dict[str, Any]) -> str:
+    loc = [str(part) for part in error.get("loc", ()) if part != "body"]
+    where = ".".join(loc) or "body"
+    if error.get("type") in ("value_error.jsondecode", "json_invalid"):
+        return "body: not valid JSON"
+    if error.get("type") == "type_error.dict" and where == "body":
+        return "body: must be a JSON object"
+    msg = error.get("msg", "invalid")
+    if msg.startswith("string does not match regex"):
+        msg = "must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'"
+    return f"{where}: {msg}"
+
+
+STATUS_CODES = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large", 429: "rate_limited"}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        messages = "; ".join(dict.fromkeys(_describe(e) for e in exc.errors()))
+        return error_response(422, "invalid_input", messages)
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.message)
+
+    @app.exception_handler(InputError)
+    async def input_error(request: Request, exc: InputError) -> JSONResponse:
+        return error_response(422, "invalid_input", str(exc))
+
+    @app.exception_handler(NotReadyError)
+    async def not_ready(request: Request, exc: NotReadyError) -> JSONResponse:
+        return error_response(503, "not_ready", "the assistant is starting; try again shortly")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = STATUS_CODES.get(exc.status_code, "http_error")
+        return error_response(exc.status_code, code, str(exc.detail), **(exc.headers or {}))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Log the type and route only: the request may hold a patient's words.
+        logger.error("unexpected %s on %s", type(exc).__name__, request.url.path)
+        return error_response(500, "internal_error", "something went wrong on our side")

@@ -1,0 +1,54 @@
+"""The FastAPI application: it only assembles routers, middleware and the model's lifespan."""
+from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager
+from typing import AsyncIterator, Optional
+
+from fastapi import FastAPI
+
+from api.body_limit import BodyLimitMiddleware
+from api.errors import install_error_handlers
+from api.routes import chat, health, rest
+from bot.engine import Assistant
+from bot.log import configure_logging, logger
+from bot.settings import Settings, get_settings
+
+
+def create_app(settings: Optional[Settings] = None, assistant: Optional[Assistant] = None) -> FastAPI:
+    """Build the app. With ``assistant`` given (tests), no model is loaded here."""
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.assistant = assistant
+        loading = None
+        if assistant is None:
+            # Load in the background so /healthz answers while the model loads.
+            loading = asyncio.create_task(_load(app, settings))
+        yield
+        if loading is not None and not loading.done():
+            loading.cancel()
+
+    app = FastAPI(
+        title="kapbot",
+        version="0.1.0",
+        description="A patient-education assistant for clinics offering ketamine-assisted psychotherapy.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(chat.router)
+    app.include_router(rest.router)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    return app
+
+
+async def _load(app: FastAPI, settings: Settings) -> None:
+    try:
+        app.state.assistant = await asyncio.to_thread(Assistant.load, settings)
+        logger.info("ready")
+    except Exception:
+        logger.exception("the model could not be loaded")
+        raise

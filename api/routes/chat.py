@@ -1,0 +1,29 @@
+"""POST /v1/chat: the project's own chat API."""
+from __future__ import annotations
+
+import secrets
+
+from fastapi import APIRouter
+
+from api.deps import AssistantDep, JsonBody
+from api.schemas import ChatRequest, ChatResponse, ErrorBody
+
+ERRORS = {
+    413: {"model": ErrorBody, "description": "Body too large."},
+    415: {"model": ErrorBody, "description": "Body is not JSON."},
+    422: {"model": ErrorBody, "description": "Invalid input: which field and why."},
+    429: {"model": ErrorBody, "description": "Rate limited; see Retry-After."},
+    503: {"model": ErrorBody, "description": "The model is still loading."},
+}
+
+router = APIRouter(prefix="/v1", tags=["chat"], dependencies=[JsonBody], responses=ERRORS)
+
+
+def new_sender_id() -> str:
+    return "visitor-" + secrets.token_hex(8)
+
+
+@router.post("/chat", response_model=ChatResponse, summary="Send a visitor's message")
+async def chat(body: ChatRequest, assistant: AssistantDep) -> ChatResponse:
+    reply = await assistant.respond(body.sender_id or new_sender_id(), body.message)
+    return ChatResponse(**reply.dict())

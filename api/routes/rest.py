@@ -1,0 +1,35 @@
+"""POST /webhooks/rest/webhook: Rasa's REST channel, for existing Rasa clients."""
+from __future__ import annotations
+
+from typing import List
+
+from fastapi import APIRouter
+
+from api.deps import AssistantDep, JsonBody
+from api.routes.chat import ERRORS
+from api.schemas import RestButton, RestMessage, RestRequest
+
+router = APIRouter(prefix="/webhooks/rest", tags=["rasa channels"], dependencies=[JsonBody], responses=ERRORS)
+
+
+@router.post(
+    "/webhook",
+    response_model=List[RestMessage],
+    response_model_exclude_none=True,
+    summary="Rasa REST channel: one list of bot messages per user message",
+)
+async def webhook(body: RestRequest, assistant: AssistantDep) -> List[RestMessage]:
+    reply = await assistant.respond(body.sender, body.message)
+    return [
+        RestMessage(
+            recipient_id=reply.sender_id,
+            text=message.text,
+            buttons=[RestButton(**b.dict()) for b in message.buttons] or None,
+        )
+        for message in reply.messages
+    ]
+
+
+@router.get("/", summary="Rasa REST channel health check")
+async def health() -> dict:
+    return {"status": "ok"}

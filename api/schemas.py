@@ -1,0 +1,86 @@
+"""The shapes of the public HTTP contract (shared/API.md)."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import List, Optional
+
+from pydantic import BaseModel, Field, StrictStr, validator
+
+from bot.engine import BotMessage
+
+MAX_MESSAGE_CHARS = 1000
+SENDER_ID = r"^[A-Za-z0-9_-]{1,64}$"
+# Bidi overrides/isolates and zero-width characters can disguise text; drop them.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def clean_message(value: str) -> str:
+    """Normalise a visitor's message; the result is what the assistant reads and stores."""
+    value = unicodedata.normalize("NFC", value)
+    value = _INVISIBLE.sub("", value)
+    # Control characters become spaces so "a\x00b" does not turn into "ab".
+    value = "".join(
+        " " if unicodedata.category(ch) == "Cc" and ch not in "\n\t" else ch for ch in value
+    )
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be empty or blank")
+    if len(value) > MAX_MESSAGE_CHARS:
+        raise ValueError(f"must be at most {MAX_MESSAGE_CHARS} characters")
+    return value
+
+
+class ChatRequest(BaseModel):
+    sender_id: Optional[StrictStr] = Field(
+        None, regex=SENDER_ID, description="1-64 of A-Za-z0-9_-; omitted: the server makes one."
+    )
+    message: StrictStr = Field(..., description="1 to 1000 characters after trimming.")
+
+    class Config:
+        extra = "ignore"
+        schema_extra = {"example": {"sender_id": "visitor-3f9a", "message": "How long is a session?"}}
+
+    _clean = validator("message", allow_reuse=True)(clean_message)
+
+
+class ChatResponse(BaseModel):
+    sender_id: str
+    topic: Optional[str]
+    crisis: bool
+    messages: List[BotMessage]
+
+
+class RestRequest(BaseModel):
+    """Rasa's REST channel request."""
+
+    sender: StrictStr = Field(..., regex=SENDER_ID)
+    message: StrictStr
+
+    _clean = validator("message", allow_reuse=True)(clean_message)
+
+
+class RestButton(BaseModel):
+    title: str
+    payload: str
+
+
+class RestMessage(BaseModel):
+    """One message as Rasa's REST channel answers."""
+
+    recipient_id: str
+    text: str
+    buttons: Optional[List[RestButton]] = None
+
+    class Config:
+        # Rasa leaves "buttons" out when there are none.
+        fields = {"buttons": {"exclude_none": True}}
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail

@@ -1,0 +1,121 @@
+"""The ``kapbot`` command: build, train, validate, serve and chat."""
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from typing import Optional
+
+import typer
+
+from bot.settings import get_settings
+
+app = typer.Typer(help="kapbot: a patient-education assistant for KAP clinics.", no_args_is_help=True)
+
+
+def _settings():
+    settings = get_settings()
+    # Rasa's config names the spaCy pipeline by a path relative to the project.
+    os.chdir(settings.project_dir)
+    from bot.log import configure_logging
+
+    configure_logging(settings.log_level)
+    return settings
+
+
+@app.command()
+def build() -> None:
+    """Build the spaCy pipeline and the generated Rasa files from content/."""
+    from bot.training import build as build_all
+
+    result = build_all(_settings())
+    typer.echo(f"spaCy pipeline {'rebuilt' if result.spacy_rebuilt else 'up to date'}; "
+               f"responses {'regenerated' if result.responses_changed else 'up to date'}")
+
+
+@app.command()
+def train(force: bool = typer.Option(False, help="Train even if nothing changed.")) -> None:
+    """Train the model when content, data or config changed (else reuse it)."""
+    from bot.training import train as train_model
+
+    result = train_model(_settings(), force=force)
+    typer.echo(f"{'trained' if result.trained else 'unchanged'}: {result.model}")
+
+
+@app.command()
+def validate(rasa: bool = typer.Option(True, help="Also run Rasa's data validation.")) -> None:
+    """Check content, clinic configuration and training data; exit 1 on any problem."""
+    from bot.validation import validate_content, validate_rasa
+
+    settings = _settings()
+    problems = validate_content(settings)
+    for problem in problems:
+        typer.echo(problem, err=True)
+    if problems:
+        raise typer.Exit(1)
+    typer.echo("content and clinic configuration: ok")
+    if rasa:
+        from bot.training import build as build_all
+
+        build_all(settings)
+        if not validate_rasa(settings):
+            typer.echo("Rasa data validation found problems (see above)", err=True)
+            raise typer.Exit(1)
+        typer.echo("Rasa data: ok")
+
+
+@app.command()
+def serve(
+    host: Optional[str] = typer.Option(None, help="Default: 127.0.0.1"),
+    port: Optional[int] = typer.Option(None, help="Default: 8000"),
+) -> None:
+    """Serve the API, widget and channels in one process."""
+    import uvicorn
+
+    settings = _settings()
+    uvicorn.run(
+        "api.main:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level=settings.log_level.lower(),
+        # Logs name paths and statuses, never bodies.
+        access_log=True,
+    )
+
+
+@app.command()
+def chat(sender_id: str = typer.Option("terminal", help="Conversation id to use.")) -> None:
+    """Talk to the assistant in the terminal (Ctrl-D to quit)."""
+    from bot.engine import Assistant
+
+    assistant = Assistant.load(_settings())
+    typer.echo("kapbot is ready. Type a question (Ctrl-D to quit).")
+    asyncio.run(_chat_loop(assistant, sender_id))
+
+
+async def _chat_loop(assistant, sender_id: str) -> None:
+    loop = asyncio.get_running_loop()
+    while True:
+        try:
+            text = (await loop.run_in_executor(None, input, "you> ")).strip()
+        except EOFError:
+            typer.echo()
+            return
+        if not text:
+            continue
+        reply = await assistant.respond(sender_id, text)
+        for message in reply.messages:
+            typer.echo(f"bot> {message.text}")
+            for number, button in enumerate(message.buttons, 1):
+                typer.echo(f"     [{number}] {button.title}")
+        if reply.topic:
+            typer.echo(f"     (topic: {reply.topic}{', crisis' if reply.crisis else ''})")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app(prog_name="kapbot")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,22 @@
+"""One configured logger for kapbot, and Rasa's loggers kept quiet.
+
+Patient messages never go to the log: log conversation ids and topics only.
+"""
+from __future__ import annotations
+
+import logging
+
+logger = logging.getLogger("kapbot")
+
+_NOISY = ("rasa", "tensorflow", "absl", "sqlalchemy", "apscheduler", "matplotlib", "urllib3")
+
+
+def configure_logging(level: str = "INFO") -> None:
+    from rasa.utils.log_utils import configure_structlog
+
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for name in _NOISY:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    configure_structlog(logging.WARNING)
