@@ -6,7 +6,6 @@ a typo in a template fails ``kapbot validate`` instead of printing nothing.
 """
 from __future__ import annotations
 
-import json
 import re
 from typing import List, Optional
 
@@ -17,12 +16,12 @@ from pydantic import BaseModel
 from bot.clinic import Clinic
 from bot.content import Entry, Library
 from bot.errors import ContentError
+from bot.payloads import TELL_ME_MORE, topic_payload
 
 _env = SandboxedEnvironment(
     undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True
 )
 _BLANK_LINES = re.compile(r"\n{3,}")
-TELL_ME_MORE_PAYLOAD = "/tell_me_more"
 
 
 class Button(BaseModel):
@@ -35,11 +34,6 @@ class Answer(BaseModel):
     text: str
     buttons: List[Button] = []
     sources: List[str] = []
-
-
-def topic_payload(topic_id: str) -> str:
-    """The button payload that asks for one topic, as Rasa parses it."""
-    return "/faq" + json.dumps({"topic": topic_id}, separators=(",", ":"))
 
 
 def render_text(entry: Entry, template: str, clinic: Clinic) -> str:
@@ -64,7 +58,7 @@ def render(entry: Entry, library: Library, clinic: Clinic, more: bool = False) -
     template = entry.more if more and entry.more else entry.answer
     buttons: List[Button] = []
     if entry.more and not more:
-        buttons.append(Button(title="Tell me more", payload=TELL_ME_MORE_PAYLOAD))
+        buttons.append(Button(title="Tell me more", payload=TELL_ME_MORE))
     buttons += [
         Button(title=library.get(f).meta.button, payload=topic_payload(f))
         for f in entry.meta.follow_ups

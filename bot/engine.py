@@ -14,14 +14,11 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.tracker_store import SQLTrackerStore
 
 from bot.action_runner import InProcessActionEndpoint
+from bot.answers import Button
 from bot.errors import ModelError
 from bot.log import logger
+from bot.payloads import as_user_text
 from bot.settings import Settings
-
-
-class Button(BaseModel):
-    title: str
-    payload: str
 
 
 class BotMessage(BaseModel):
@@ -83,7 +80,7 @@ class Assistant:
 
     async def respond(self, sender_id: str, text: str) -> Reply:
         collector = ReplyCollector()
-        await self.agent.handle_message(UserMessage(text, collector, sender_id))
+        await self.agent.handle_message(UserMessage(as_user_text(text), collector, sender_id))
         messages = [m for m in map(_bot_message, collector.messages) if m]
         topic = next((m.topic for m in messages if m.topic), None)
         return Reply(sender_id=sender_id, topic=topic, messages=messages)

@@ -1,0 +1,53 @@
+# kapbot: `make run` serves the assistant, `make test` runs every test.
+# Both set up whatever is missing first (venv, spaCy pipeline, training data, model).
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+KAPBOT := $(VENV)/bin/kapbot
+STAMP := $(VENV)/.installed
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
+export RASA_TELEMETRY_ENABLED ?= false
+export PYTHONWARNINGS ?= ignore
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml requirements/lock.txt scripts/find-python
+	@py=$$(scripts/find-python) || exit 1; \
+	  [ -x $(PY) ] || $$py -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements/lock.txt -e '.[test]' 2>&1 \
+	  | grep -v "^WARNING: Location" || true
+	$(PY) -c 'import rasa, spacy, fastapi' 
+	@touch $@
+
+install: $(STAMP) ## Create .venv and install the pinned stack
+
+build: $(STAMP) ## Build the spaCy pipeline and generated Rasa files from content/
+	$(KAPBOT) build
+
+train: $(STAMP) ## Train the model if content, data or config changed
+	$(KAPBOT) train
+
+validate: $(STAMP) ## Check content, clinic.yml and Rasa data
+	$(KAPBOT) validate
+
+run: train ## Serve on http://127.0.0.1:8000
+	$(KAPBOT) serve
+
+test: train ## Run the whole test suite (slow tests included)
+	$(PY) -m pytest
+
+bench: train ## Print latency and memory figures
+	$(PY) bench/latency.py
+
+lock: $(STAMP) ## Rewrite requirements/lock.txt from the venv
+	@{ echo "# The project's lock: a full pip freeze of the working .venv (Python 3.10.13)."; \
+	   echo "# Regenerate with 'make lock' after changing pyproject.toml dependencies."; \
+	   $(PY) -m pip freeze --exclude-editable | grep -v '^-e'; } > requirements/lock.txt
+
+clean: ## Remove build outputs (keeps .venv)
+	rm -rf .build models results
+
+.PHONY: help install build train validate run test bench lock clean

@@ -1,0 +1,115 @@
+"""Content is data: every entry valid, sourced, in the catalogue, and compiled in sync."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.compile import GENERATED_HEADER, responses_yaml
+from bot.content import load_library
+from bot.errors import ContentError
+from bot.training import GENERATED_RESPONSES
+from bot.validation import validate_content
+from tests.conftest import PROJECT_DIR, SHARED_DIR
+
+CONTENT = PROJECT_DIR / "content"
+
+
+@pytest.fixture(scope="module")
+def library():
+    return load_library(CONTENT)
+
+
+def test_every_catalogue_topic_has_content(library) -> None:
+    missing = [t.id for t in library.catalogue.topics if t.id not in library.entries]
+    assert missing == []
+
+
+def test_catalogue_copy_matches_shared_topics() -> None:
+    shared = SHARED_DIR / "topics.yml"
+    if not shared.exists():
+        pytest.skip("shared/ is not beside this checkout")
+    ours = yaml.safe_load((CONTENT / "catalogue.yml").read_text())
+    assert ours == yaml.safe_load(shared.read_text())
+
+
+def test_every_answer_cites_known_sources(library) -> None:
+    for entry in library.entries.values():
+        assert entry.meta.sources, entry.id
+        assert library.citations(entry), entry.id
+
+
+def test_seed_quotes_are_verbatim(library) -> None:
+    seed = (SHARED_DIR / "seed" / "kap-what-to-expect.txt")
+    if not seed.exists():
+        pytest.skip("shared/ is not beside this checkout")
+    article = re.sub(r"\s+", " ", seed.read_text().replace("’", "'"))
+    for entry in library.entries.values():
+        for ref in entry.meta.sources:
+            if ref.ref == "seed":
+                assert ref.quote, f"{entry.id}: a seed source needs its quote"
+                quote = re.sub(r"\s+", " ", ref.quote.replace("’", "'"))
+                assert quote in article, f"{entry.id}: not in the seed article: {ref.quote!r}"
+
+
+def test_project_content_validates(settings) -> None:
+    assert validate_content(settings) == []
+
+
+def test_compiled_responses_are_in_sync(library) -> None:
+    generated = (PROJECT_DIR / GENERATED_RESPONSES).read_text()
+    assert generated.startswith(GENERATED_HEADER), "generated file lost its header"
+    assert generated == responses_yaml(library), "run 'kapbot build': data/responses is stale"
+
+
+def _broken_copy(tmp_path: Path, topic_file: str, old: str, new: str) -> Path:
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT, target)
+    path = target / "topics" / topic_file
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+@pytest.mark.parametrize(
+    "old, new, field, reason",
+    [
+        ("id: during.session_length", "id: during.nap_length", "id", "not in the topic catalogue"),
+        ("reviewed_on: 2026-11-28", "reviewed_on: someday", "reviewed_on", "date"),
+        ("sources:\n  - ref: seed", "sources:\n  - ref: blog", "sources", "unknown source 'blog'"),
+        ("follow_ups: [", "follow_ups: [during.nowhere, ", "follow_ups", "'during.nowhere'"),
+        ("title: ", "titel: ", "title", "field required"),
+    ],
+)
+def test_broken_file_names_file_field_and_reason(tmp_path, old, new, field, reason) -> None:
+    path = _broken_copy(tmp_path, "during/session_length.md", old, new)
+    with pytest.raises(ContentError) as caught:
+        load_library(path.parents[2])
+    assert caught.value.path.name == path.name or field == "follow_ups"
+    assert caught.value.field.startswith(field)
+    assert reason in caught.value.reason
+
+
+def test_duplicate_id_is_refused(tmp_path) -> None:
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT, target)
+    shutil.copy(target / "topics/during/session_length.md", target / "topics/during/copy.md")
+    with pytest.raises(ContentError, match="also used by"):
+        load_library(target)
+
+
+def test_cli_validate_fails_on_a_broken_file(tmp_path) -> None:
+    _broken_copy(tmp_path, "during/session_length.md", "reviewed_on: 2026-11-28", "reviewed_on: x")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "validate", "--no-rasa"],
+        env={"KAPBOT_CONTENT_DIR": str(tmp_path / "content"), "PATH": "/usr/bin:/bin"},
+        capture_output=True, text=True, cwd=PROJECT_DIR,
+    )
+    assert result.returncode == 1
+    assert "session_length.md: reviewed_on: invalid date format" in result.stderr
