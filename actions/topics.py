@@ -1,40 +1,95 @@
-"""The one action that answers from curated content (content/ + clinic.yml)."""
+"""Answers from curated content (content/ + clinic.yml), and the low-confidence fallback."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.answers import render
+from bot.answers import Button, render, render_phrase
 from bot.content import Library
-from bot.knowledge import get_knowledge
+from bot.knowledge import Knowledge, get_knowledge
+from bot.payloads import topic_payload
 
 OUT_OF_SCOPE = "boundary.out_of_scope"
+CAPABILITIES = "meta.capabilities"
+# Topics never offered as a guess: they are answered only when clearly asked.
+NOT_GUESSED = {OUT_OF_SCOPE, "safety.crisis"}
+# Kinds of topics where a named medication or condition makes the question personal.
+PERSONAL_ENTITIES = {"medication", "condition"}
+
+
+def _intent(message: Dict[Text, Any]) -> Optional[str]:
+    return (message.get("intent") or {}).get("name")
+
+
+def _selected_faq(message: Dict[Text, Any]) -> str:
+    selector = (message.get("response_selector") or {}).get("faq") or {}
+    key = (selector.get("response") or {}).get("intent_response_key") or ""
+    return key.partition("/")[2]
 
 
 def topic_from_message(message: Dict[Text, Any], current: Optional[str], library: Library) -> str:
     """Which curated topic answers this message."""
-    intent = (message.get("intent") or {}).get("name")
+    intent = _intent(message)
     for entity in message.get("entities") or []:
         # A follow-up button names its topic: /faq{"topic": "during.setting"}
         if entity.get("entity") == "topic" and library.has(str(entity.get("value"))):
             return str(entity["value"])
     if intent == "tell_me_more":
-        return current or "meta.capabilities"
-    if intent == "faq":
-        selected = (
-            (message.get("response_selector") or {}).get("faq", {}).get("response", {})
-        ).get("intent_response_key") or ""
-        topic = selected.partition("/")[2]
-        if library.has(topic):
-            return topic
+        return current or CAPABILITIES
+    if intent == "faq" and library.has(_selected_faq(message)):
+        return _selected_faq(message)
     entry = library.entry_for_intent(intent or "")
     return entry.id if entry else OUT_OF_SCOPE
 
 
+def likely_topics(message: Dict[Text, Any], library: Library, count: int = 2) -> List[str]:
+    """The most likely topics by the model's own rankings, best first."""
+    scored: List[Tuple[float, str]] = []
+    selector = (message.get("response_selector") or {}).get("faq") or {}
+    for intent in message.get("intent_ranking") or []:
+        name, confidence = intent.get("name"), float(intent.get("confidence") or 0)
+        if name == "faq":
+            for option in selector.get("ranking") or []:
+                topic = str(option.get("intent_response_key", "")).partition("/")[2]
+                scored.append((confidence * float(option.get("confidence") or 0), topic))
+        else:
+            entry = library.entry_for_intent(name or "")
+            if entry:
+                scored.append((confidence, entry.id))
+    ranked: List[str] = []
+    for _, topic in sorted(scored, reverse=True):
+        if topic not in ranked and topic not in NOT_GUESSED and library.has(topic):
+            ranked.append(topic)
+    return ranked[:count]
+
+
+def names_personal_facts(message: Dict[Text, Any]) -> bool:
+    return any(e.get("entity") in PERSONAL_ENTITIES for e in message.get("entities") or [])
+
+
+def answer(
+    dispatcher: CollectingDispatcher, knowledge: Knowledge, topic: str, more: bool = False,
+    provider_note: bool = False,
+) -> None:
+    library, clinic = knowledge.library, knowledge.clinic
+    result = render(library.get(topic), library, clinic, more=more)
+    text = result.text
+    if provider_note and library.catalogue.by_id[topic].kind.value == "faq":
+        text += "\n\n" + render_phrase(library, "provider_note", clinic)
+    dispatcher.utter_message(
+        text=text,
+        buttons=[button.dict() for button in result.buttons],
+        topic=result.topic,
+        sources=result.sources,
+    )
+
+
 class ActionAnswerTopic(Action):
+    """Answer the topic the visitor asked about, clicked, or wants more of."""
+
     def name(self) -> Text:
         return "action_answer_topic"
 
@@ -45,12 +100,34 @@ class ActionAnswerTopic(Action):
         message = tracker.latest_message or {}
         current = tracker.get_slot("current_topic")
         topic = topic_from_message(message, current, knowledge.library)
-        more = (message.get("intent") or {}).get("name") == "tell_me_more" and topic == current
-        answer = render(knowledge.library.get(topic), knowledge.library, knowledge.clinic, more=more)
-        dispatcher.utter_message(
-            text=answer.text,
-            buttons=[button.dict() for button in answer.buttons],
-            topic=answer.topic,
-            sources=answer.sources,
+        more = _intent(message) == "tell_me_more" and topic == current
+        answer(dispatcher, knowledge, topic, more=more, provider_note=names_personal_facts(message))
+        return [SlotSet("current_topic", topic), SlotSet("clarifying", False)]
+
+
+class ActionClarify(Action):
+    """Low confidence: first offer the two likeliest topics, then say what we can help with."""
+
+    def name(self) -> Text:
+        return "action_clarify"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        knowledge = get_knowledge()
+        library = knowledge.library
+        message = tracker.latest_message or {}
+        options = likely_topics(message, library)
+        if tracker.get_slot("clarifying") or not options:
+            answer(dispatcher, knowledge, OUT_OF_SCOPE)
+            return [SlotSet("clarifying", False), SlotSet("current_topic", OUT_OF_SCOPE)]
+        buttons = [Button(title=library.get(t).meta.button, payload=topic_payload(t)) for t in options]
+        buttons.append(
+            Button(title=library.phrases.something_else_button, payload="/out_of_scope")
         )
-        return [SlotSet("current_topic", topic)]
+        dispatcher.utter_message(
+            text=render_phrase(library, "clarify", knowledge.clinic),
+            buttons=[b.dict() for b in buttons],
+            fallback=True,
+        )
+        return [SlotSet("clarifying", True)]

@@ -7,7 +7,8 @@ a typo in a template fails ``kapbot validate`` instead of printing nothing.
 from __future__ import annotations
 
 import re
-from typing import List, Optional
+from pathlib import Path
+from typing import List
 
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
@@ -36,11 +37,12 @@ class Answer(BaseModel):
     sources: List[str] = []
 
 
-def render_text(entry: Entry, template: str, clinic: Clinic) -> str:
+def render_text(path: Path, template: str, clinic: Clinic) -> str:
+    """Render one template; ContentError names the file when it fails."""
     try:
         text = _env.from_string(template).render(clinic=clinic)
     except TemplateError as exc:
-        raise ContentError(entry.path, "body", f"template error: {exc}") from exc
+        raise ContentError(path, "body", f"template error: {exc}") from exc
     # Unwrap hard-wrapped prose lines but keep paragraphs and list items.
     paragraphs = [p.strip() for p in _BLANK_LINES.sub("\n\n", text).split("\n\n") if p.strip()]
     return "\n\n".join(_unwrap(p) for p in paragraphs)
@@ -58,18 +60,20 @@ def render(entry: Entry, library: Library, clinic: Clinic, more: bool = False) -
     template = entry.more if more and entry.more else entry.answer
     buttons: List[Button] = []
     if entry.more and not more:
-        buttons.append(Button(title="Tell me more", payload=TELL_ME_MORE))
+        buttons.append(Button(title=library.phrases.tell_me_more_button, payload=TELL_ME_MORE))
     buttons += [
         Button(title=library.get(f).meta.button, payload=topic_payload(f))
         for f in entry.meta.follow_ups
     ]
     return Answer(
         topic=entry.id,
-        text=render_text(entry, template, clinic),
+        text=render_text(entry.path, template, clinic),
         buttons=buttons,
         sources=library.citations(entry),
     )
 
 
-def render_optional(library: Library, clinic: Clinic, topic_id: Optional[str]) -> Optional[Answer]:
-    return render(library.get(topic_id), library, clinic) if topic_id and library.has(topic_id) else None
+def render_phrase(library: Library, name: str, clinic: Clinic) -> str:
+    """One of content/phrases.yml, rendered with the clinic's facts."""
+    template = getattr(library.phrases, name)
+    return render_text(Path("content/phrases.yml"), template, clinic)

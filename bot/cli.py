@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from pathlib import Path
 from typing import Optional
 
 import typer
@@ -30,7 +31,7 @@ def build() -> None:
 
     result = build_all(_settings())
     typer.echo(f"spaCy pipeline {'rebuilt' if result.spacy_rebuilt else 'up to date'}; "
-               f"responses {'regenerated' if result.responses_changed else 'up to date'}")
+               f"generated data {'rewritten' if result.data_changed else 'up to date'}")
 
 
 @app.command()
@@ -111,6 +112,24 @@ async def _chat_loop(assistant, sender_id: str) -> None:
                 typer.echo(f"     [{number}] {button.title}")
         if reply.topic:
             typer.echo(f"     (topic: {reply.topic}{', crisis' if reply.crisis else ''})")
+
+
+@app.command("eval")
+def evaluate(
+    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="A question set like shared/eval/dev.yml."),
+) -> None:
+    """Score a question set: topic accuracy, per-topic recall, confusions, fallback rate."""
+    from bot.engine import Assistant
+    from bot.evaluation import format_report, load_question_set, run
+
+    import tempfile
+
+    questions = load_question_set(path)
+    # A throwaway conversation store: evaluation must not fill the real one.
+    settings = _settings().copy(update={"var_dir": Path(tempfile.mkdtemp(prefix="kapbot-eval-"))})
+    assistant = Assistant.load(settings)
+    report = asyncio.run(run(assistant, questions))
+    typer.echo(format_report(report))
 
 
 def main() -> None:  # pragma: no cover - console entry point

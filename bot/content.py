@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, ValidationError, validator
 
 from bot.catalogue import TOPIC_ID, Catalogue, load_catalogue
 from bot.errors import ContentError
+from bot.phrases import Phrases, load_phrases
 
 FRONT_MATTER = re.compile(r"\A---\n(?P<meta>.*?)\n---\n(?P<body>.*)\Z", re.DOTALL)
 MORE_MARKER = re.compile(r"^<!--\s*more\s*-->\s*$", re.MULTILINE)
@@ -88,6 +89,7 @@ class Library(BaseModel):
     entries: Dict[str, Entry]
     sources: Dict[str, Source]
     catalogue: Catalogue
+    phrases: Phrases
 
     def get(self, topic_id: str) -> Entry:
         return self.entries[topic_id]
@@ -165,4 +167,5 @@ def load_library(content_dir: Path) -> Library:
         for follow_up in entry.meta.follow_ups:
             if follow_up not in entries:
                 raise ContentError(entry.path, "follow_ups", f"no content for '{follow_up}'")
-    return Library(entries=entries, sources=sources, catalogue=catalogue)
+    phrases = load_phrases(content_dir / "phrases.yml")
+    return Library(entries=entries, sources=sources, catalogue=catalogue, phrases=phrases)

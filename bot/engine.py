@@ -32,6 +32,7 @@ class Reply(BaseModel):
     sender_id: str
     topic: Optional[str]
     crisis: bool = False
+    fallback: bool = False
     messages: List[BotMessage]
 
 
@@ -83,4 +84,5 @@ class Assistant:
         await self.agent.handle_message(UserMessage(as_user_text(text), collector, sender_id))
         messages = [m for m in map(_bot_message, collector.messages) if m]
         topic = next((m.topic for m in messages if m.topic), None)
-        return Reply(sender_id=sender_id, topic=topic, messages=messages)
+        fallback = any(raw.get("fallback") for raw in collector.messages)
+        return Reply(sender_id=sender_id, topic=topic, fallback=fallback, messages=messages)

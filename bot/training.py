@@ -12,19 +12,20 @@ from typing import Optional
 
 from pydantic import BaseModel
 
-from bot.compile import write_responses
+from bot.compile import lookups_yaml, responses_yaml, write_if_changed
 from bot.content import load_library
 from bot.errors import ModelError
 from bot.log import logger
-from bot.nlp import build_pipeline
+from bot.nlp import build_pipeline, load_terminology
 from bot.settings import Settings
 
 GENERATED_RESPONSES = Path("data/responses/faq.yml")
+GENERATED_LOOKUPS = Path("data/nlu/generated_lookups.yml")
 
 
 class BuildResult(BaseModel):
     spacy_rebuilt: bool
-    responses_changed: bool
+    data_changed: bool
 
 
 class TrainResult(BaseModel):
@@ -35,11 +36,14 @@ class TrainResult(BaseModel):
 def build(settings: Settings) -> BuildResult:
     """Build the spaCy pipeline and the generated training files."""
     library = load_library(settings.content_dir)
-    spacy_rebuilt = build_pipeline(
-        settings.content_dir / "terminology.yml", settings.spacy_model_dir
+    terminology_path = settings.content_dir / "terminology.yml"
+    spacy_rebuilt = build_pipeline(terminology_path, settings.spacy_model_dir)
+    project = settings.project_dir
+    responses = write_if_changed(responses_yaml(library), project / GENERATED_RESPONSES)
+    lookups = write_if_changed(
+        lookups_yaml(load_terminology(terminology_path)), project / GENERATED_LOOKUPS
     )
-    responses_changed = write_responses(library, settings.project_dir / GENERATED_RESPONSES)
-    return BuildResult(spacy_rebuilt=spacy_rebuilt, responses_changed=responses_changed)
+    return BuildResult(spacy_rebuilt=spacy_rebuilt, data_changed=responses or lookups)
 
 
 def train(settings: Settings, force: bool = False) -> TrainResult:

@@ -18,9 +18,8 @@ os.environ.setdefault("KAPBOT_VAR_DIR", str(_VAR_DIR))
 os.environ.setdefault("KAPBOT_ENV", "test")
 
 from bot.settings import Settings, get_settings  # noqa: E402
+from tests.paths import PROJECT_DIR  # noqa: E402
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-SHARED_DIR = PROJECT_DIR.parent / "shared"
 
 
 @pytest.fixture(scope="session")

@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.compile import GENERATED_HEADER, responses_yaml
+from bot.compile import GENERATED_HEADER, lookups_yaml, responses_yaml
 from bot.content import load_library
 from bot.errors import ContentError
-from bot.training import GENERATED_RESPONSES
+from bot.nlp import load_terminology
+from bot.training import GENERATED_LOOKUPS, GENERATED_RESPONSES
 from bot.validation import validate_content
-from tests.conftest import PROJECT_DIR, SHARED_DIR
+from tests.paths import PROJECT_DIR, SHARED_DIR
 
 CONTENT = PROJECT_DIR / "content"
 
@@ -113,3 +114,8 @@ def test_cli_validate_fails_on_a_broken_file(tmp_path) -> None:
     )
     assert result.returncode == 1
     assert "session_length.md: reviewed_on: invalid date format" in result.stderr
+
+
+def test_generated_lookups_are_in_sync() -> None:
+    generated = (PROJECT_DIR / GENERATED_LOOKUPS).read_text()
+    assert generated == lookups_yaml(load_terminology(CONTENT / "terminology.yml"))
