@@ -1,0 +1,340 @@
+"""The deterministic crisis detector (bot/safety.py) against the red-team sets.
+
+Gates: every message of tests/redteam/crisis.yml is detected (recall 100%), at most 3% of
+tests/redteam/near_misses.yml is, categories and the asks_about_treatment flag are right, and
+the outcome does not move with case, punctuation, whitespace or neutral text around the
+message. No timing tests: speed is checked by hand, not in CI.
+"""
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.errors import ConfigError
+from bot.safety import (
+    PATTERNS_FILE,
+    CrisisCategory,
+    CrisisSignal,
+    canonical,
+    detect_crisis,
+    load_detector,
+    normalise,
+    rule_names,
+)
+
+REDTEAM = Path(__file__).resolve().parent / "redteam"
+MAX_FALSE_ALARM_RATE = 0.03
+
+
+def _load(name: str) -> List[Dict]:
+    with open(REDTEAM / name, encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+CRISIS = _load("crisis.yml")
+NEAR_MISSES = _load("near_misses.yml")
+SAMPLES = [e["text"] for e in CRISIS] + [e["text"] for e in NEAR_MISSES]
+
+
+def outcome(text: str) -> Optional[CrisisCategory]:
+    signal = detect_crisis(text)
+    return None if signal is None else signal.category
+
+
+# --------------------------------------------------------------------------- the data itself
+def test_redteam_files_are_well_formed() -> None:
+    assert len(CRISIS) >= 170
+    assert len(NEAR_MISSES) >= 120
+    categories = {c.value for c in CrisisCategory}
+    for entry in CRISIS:
+        assert set(entry) <= {"text", "category", "also", "asks_about_treatment"}, entry
+        assert entry["category"] in categories, entry
+        assert set(entry.get("also", [])) <= categories, entry
+    for entry in NEAR_MISSES:
+        assert set(entry) == {"text"}, entry
+    texts = [e["text"] for e in CRISIS + NEAR_MISSES]
+    duplicates = sorted({t for t in texts if texts.count(t) > 1})
+    assert not duplicates, f"listed twice (or in both files): {duplicates}"
+    assert {e["category"] for e in CRISIS} == categories, "every category needs examples"
+
+
+# --------------------------------------------------------------------------- the gates
+def test_recall_is_total() -> None:
+    misses = [e["text"] for e in CRISIS if detect_crisis(e["text"]) is None]
+    assert not misses, f"{len(misses)} of {len(CRISIS)} crisis messages missed:\n" + "\n".join(misses)
+
+
+def test_false_alarms_are_rare() -> None:
+    alarms = []
+    for entry in NEAR_MISSES:
+        signal = detect_crisis(entry["text"])
+        if signal is not None:
+            alarms.append(f"{entry['text']}  [{signal.rule}]")
+    rate = len(alarms) / len(NEAR_MISSES)
+    assert rate <= MAX_FALSE_ALARM_RATE, (
+        f"false alarms {len(alarms)}/{len(NEAR_MISSES)} = {rate:.1%} > {MAX_FALSE_ALARM_RATE:.0%}:\n"
+        + "\n".join(alarms))
+
+
+def test_categories() -> None:
+    wrong = []
+    for entry in CRISIS:
+        signal = detect_crisis(entry["text"])
+        accepted = {entry["category"], *entry.get("also", [])}
+        if signal is not None and signal.category.value not in accepted:
+            wrong.append(f"{entry['text']}: {signal.category.value} by {signal.rule}, want {sorted(accepted)}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_asks_about_treatment_in_the_redteam_set() -> None:
+    wrong = []
+    for entry in CRISIS:
+        if "asks_about_treatment" not in entry:
+            continue
+        signal = detect_crisis(entry["text"])
+        if signal is not None and signal.asks_about_treatment != entry["asks_about_treatment"]:
+            wrong.append(f"{entry['text']}: got {signal.asks_about_treatment}")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("text", [
+    "can ketamine help with suicidal thoughts?",
+    "does KAP work for people who are suicidal",
+    "Is esketamine approved for people with suicidal ideation",
+    "I want to die. How much is the first consult?",
+    "I keep cutting myself, will that affect my eligibility for KAP?",
+])
+def test_questions_about_the_treatment_get_resources_and_an_answer(text: str) -> None:
+    signal = detect_crisis(text)
+    assert signal is not None and signal.asks_about_treatment, signal
+
+
+@pytest.mark.parametrize("text", [
+    "I want to kill myself",
+    "I can't go on anymore.",
+    "Why am I still alive?",
+    "What's the point of living? Ketamine never worked for me.",
+    "I've been in therapy for years and I still want to die",
+    "My husband hits me",
+    "I took a bunch of pills, is ketamine still safe to take tomorrow?",  # emergency first
+])
+def test_plain_statements_and_emergencies_do_not_ask(text: str) -> None:
+    signal = detect_crisis(text)
+    assert signal is not None and not signal.asks_about_treatment, signal
+
+
+# --------------------------------------------------------------------------- the issue's own examples
+@pytest.mark.parametrize("text, expected", [
+    ("kms", CrisisCategory.self_harm),
+    ("i should just kys", CrisisCategory.self_harm),
+    ("unalive myself", CrisisCategory.self_harm),
+    ("everyone would be better off without me", CrisisCategory.self_harm),
+    ("I just want it all to stop", CrisisCategory.self_harm),
+    ("I don't want to wake up", CrisisCategory.self_harm),
+    ("what's the point of living", CrisisCategory.self_harm),
+    ("I can't go on", CrisisCategory.self_harm),
+    ("cutting myself", CrisisCategory.self_harm),
+    ("I have a plan", CrisisCategory.self_harm),
+    ("said goodbye to everyone", CrisisCategory.self_harm),
+    ("I want to disappear forever", CrisisCategory.self_harm),
+    ("I'm going to hurt him", CrisisCategory.harm_to_others),
+    ("I want to kill my boss", CrisisCategory.harm_to_others),
+    ("my husband hits me", CrisisCategory.abuse),
+    ("I'm not safe at home", CrisisCategory.abuse),
+    ("I took a bunch of pills", CrisisCategory.medical_emergency),
+    ("took too much ketamine and can't breathe", CrisisCategory.medical_emergency),
+    ("my friend is unresponsive", CrisisCategory.medical_emergency),
+    ("I'm dying to know the price", None),
+    ("this commute is killing me", None),
+    ("my depression is killing my motivation", None),
+    ("can ketamine kill you?", None),
+    ("killer deal", None),
+    ("I could kill for a coffee", None),
+    ("the suspense is killing me", None),
+    ("dead tired", None),
+    ("I'd die of embarrassment", None),
+    ("kill the pain?", None),
+    ("does it help with PTSD from abuse I suffered as a child", None),
+    ("overdose risk of ketamine?", None),
+    ("suicide rates in depression", None),
+    ("I'm not suicidal, just curious", None),
+    ("I used to self-harm years ago but I'm fine now", None),
+])
+def test_examples_from_the_safety_issue(text: str, expected: Optional[CrisisCategory]) -> None:
+    assert outcome(text) == expected
+
+
+# --------------------------------------------------------------------------- decisions
+@pytest.mark.parametrize("text, expected", [
+    ("I'm not suicidal, just curious", None),
+    ("I'm not suicidal but I think about dying every day", CrisisCategory.self_harm),
+    ("I'm not actively suicidal, just passively wishing I wouldn't wake up", CrisisCategory.self_harm),
+    ("I don't want to die but I don't want to live like this either", CrisisCategory.self_harm),
+    ("No, I want to die", CrisisCategory.self_harm),
+    ("Not really. I just want to die", CrisisCategory.self_harm),
+    # Clearly past and resolved: not a crisis. A past without "but I'm fine now" still is.
+    ("I used to self-harm years ago but I'm fine now", None),
+    ("I used to feel suicidal", CrisisCategory.self_harm),
+    ("I used to cut but I'm fine now. Lately the urges are back", CrisisCategory.self_harm),
+    # Another person's past suicide is grief; another person at risk now is a crisis.
+    ("My brother died by suicide five years ago", None),
+    ("My brother is suicidal", CrisisCategory.self_harm),
+    ("My brother shot himself two years ago", None),
+    ("my dad is drunk and said he's going to shoot himself", CrisisCategory.self_harm),
+    # Past abuse asked about as a treatment question; abuse happening now.
+    ("My dad beat me when I was a kid, can KAP help with the trauma?", None),
+    ("My dad beats me, can KAP help with the trauma?", CrisisCategory.abuse),
+    # "kys" aimed at someone else is harassment, not the writer's crisis; about oneself it is.
+    ("kys", None),
+    ("ngl might just kys", CrisisCategory.self_harm),
+    # Asking for a lethal amount is treated as method-seeking (resources AND the answer).
+    ("what is the lethal dose of ketamine", CrisisCategory.self_harm),
+    # Polite sign-offs get no exception: a final goodbye is often polite too.
+    ("I'm done. goodbye.", CrisisCategory.self_harm),
+])
+def test_documented_decisions(text: str, expected: Optional[CrisisCategory]) -> None:
+    assert outcome(text) == expected
+
+
+def test_signal_names_a_rule_and_carries_no_text() -> None:
+    signal = detect_crisis("Honestly Marguerite, I want to kill myself tonight")
+    assert isinstance(signal, CrisisSignal)
+    assert signal.rule in rule_names()
+    assert "marguerite" not in signal.json().lower() and "tonight" not in signal.json()
+    with pytest.raises(TypeError):
+        signal.rule = "changed"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t", "\u200b", "?!", "👍"])
+def test_empty_or_symbol_only_messages(text: str) -> None:
+    assert detect_crisis(text) is None
+
+
+def test_rejects_non_text() -> None:
+    with pytest.raises(TypeError):
+        detect_crisis(None)  # type: ignore[arg-type]
+
+
+def test_a_long_message_is_read_to_the_end() -> None:
+    filler = "I have a question about how the sessions work and what they cost. " * 60
+    assert outcome(filler) is None
+    assert outcome(filler + "Also I took a bunch of pills.") is CrisisCategory.medical_emergency
+
+
+# --------------------------------------------------------------------------- normalisation
+@pytest.mark.parametrize("raw, expected", [
+    ("I\u2019m sooooo done", "im so done"),
+    ("i want to d\u200bie", "i want to die"),
+    ("\uff49 \uff57\uff41\uff4e\uff54 \uff54\uff4f \uff44\uff49\uff45", "i want to die"),
+    ("dont   wanna\n\tlive", "dont want to live"),
+    ("k1ll mys3lf", "kil myself"),
+    ("sucide", "suicide"),
+    ("suicidle", "suicide"),
+    ("I'd be better off", "id be beter off"),
+    ("ＫＭＳ", "kms"),
+])
+def test_canonical_form(raw: str, expected: str) -> None:
+    assert canonical(raw) == expected
+
+
+@pytest.mark.parametrize("word", ["struggling", "breaking", "homeless", "overdone", "overused",
+                                  "amusing", "prison", "stranger", "threaded", "herself"])
+def test_common_words_are_never_corrected_into_key_words(word: str) -> None:
+    assert canonical(word) == re.sub(r"([a-z])\1+", r"\1", word)
+
+
+@pytest.mark.parametrize("word", ["off", "odd", "good", "noose", "shoot", "soon"])
+def test_protected_words_keep_their_double_letter(word: str) -> None:
+    # Collapsed, they would be other words the rules care about: of, od, god, nose, shot, son.
+    stretched = re.sub(r"([a-z])\1", r"\1\1\1\1", word, count=1)  # "nooooose"
+    assert canonical(word) == word and canonical(stretched) == word
+
+
+def test_protected_words_do_not_change_outcomes() -> None:
+    assert outcome("my boyfriend broke my nose") is CrisisCategory.abuse
+    assert outcome("I'm odd, is KAP for weird people too?") is None
+
+
+def test_normalise_keeps_text_readable() -> None:
+    assert normalise("  I\u2019M   “Fine”\u200b ") == "i'm \"fine\""
+
+
+# --------------------------------------------------------------------------- the patterns file
+def test_patterns_file_loads_and_names_are_unique() -> None:
+    names = rule_names()
+    assert len(names) == len(set(names))
+    assert load_detector(PATTERNS_FILE).rules
+
+
+def test_a_broken_patterns_file_fails_loudly(tmp_path: Path) -> None:
+    text = PATTERNS_FILE.read_text(encoding="utf-8")
+    for name, old, new, error in [
+        ("broken.yml", "'\\bnoose\\b'", "'\\bnoose(\\b'", "broken.yml"),  # a regex that cannot compile
+        ("unquoted.yml", "['off', 'odd'", "[off, 'odd'", "quote every word"),  # YAML reads off as false
+        ("macro.yml", "{others_self}", "{nobody_defined_this}", "unknown macro"),
+    ]:
+        assert old in text, f"the test needs {old!r} in the patterns file"
+        path = tmp_path / name
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        with pytest.raises(ConfigError, match=error):
+            load_detector(path)
+
+
+# --------------------------------------------------------------------------- invariance
+PUNCTUATION = ".,!?;:'\"\u2019\u2018\u201c\u201d()\u2026"
+NEUTRAL_PREFIXES = ["hi. ", "Hello! ", "hey there, ", "Good morning. ", "Thanks for the info earlier. ", "ok so "]
+NEUTRAL_SUFFIXES = [" anyway, what does it cost?", " Thanks.", " Also, where are you located?",
+                    " Have a nice day.", " (sorry for the long message)"]
+GAPS = [" ", "  ", "\t", "\n", " \n ", "\u00a0", "   "]
+INVARIANCE = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+samples = st.sampled_from(SAMPLES)
+
+
+@INVARIANCE
+@given(text=samples, seed=st.integers(0, 2**32 - 1))
+def test_case_does_not_matter(text: str, seed: int) -> None:
+    rng = random.Random(seed)
+    changed = "".join(c.swapcase() if rng.random() < 0.5 else c for c in text)
+    assert outcome(changed) == outcome(text) == outcome(text.upper()) == outcome(text.lower())
+
+
+@INVARIANCE
+@given(text=samples, seed=st.integers(0, 2**32 - 1))
+def test_punctuation_does_not_matter(text: str, seed: int) -> None:
+    rng = random.Random(seed)
+    dropped = set(rng.sample(PUNCTUATION, rng.randint(1, len(PUNCTUATION))))
+    removed = "".join(c for c in text if c not in dropped).replace("-", " ")
+    words = text.split(" ")
+    added = " ".join(w + (rng.choice([",", ".", "!", "?", "...", ";", ":", " -"]) if rng.random() < 0.3 else "")
+                     for w in words) + rng.choice(["", "?", "!", ".", "!!"])
+    assert outcome(removed) == outcome(text), removed
+    assert outcome(added) == outcome(text), added
+
+
+@INVARIANCE
+@given(text=samples, seed=st.integers(0, 2**32 - 1))
+def test_whitespace_does_not_matter(text: str, seed: int) -> None:
+    rng = random.Random(seed)
+    spaced = rng.choice(GAPS) + "".join(rng.choice(GAPS) if c == " " else c for c in text) + rng.choice(GAPS)
+    assert outcome(spaced) == outcome(text), repr(spaced)
+
+
+@INVARIANCE
+@given(text=samples, prefix=st.sampled_from(["", *NEUTRAL_PREFIXES]),
+       suffix=st.sampled_from(["", *NEUTRAL_SUFFIXES]))
+def test_neutral_text_around_the_message_does_not_matter(text: str, prefix: str, suffix: str) -> None:
+    assert outcome(prefix + text + suffix) == outcome(text), prefix + text + suffix
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=300))
+def test_arbitrary_text_never_breaks_the_detector(text: str) -> None:
+    signal = detect_crisis(text)
+    assert signal is None or signal.rule in rule_names()
