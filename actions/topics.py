@@ -8,16 +8,20 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.answers import Button, render, render_phrase
+from bot.boundary import asks_personal_medical
 from bot.content import Library
 from bot.knowledge import Knowledge, get_knowledge
 from bot.payloads import topic_payload
 
 OUT_OF_SCOPE = "boundary.out_of_scope"
 CAPABILITIES = "meta.capabilities"
+JOURNEY_START = "before.getting_started"
 # Topics never offered as a guess: they are answered only when clearly asked.
 NOT_GUESSED = {OUT_OF_SCOPE, "safety.crisis"}
-# Kinds of topics where a named medication or condition makes the question personal.
+# Entities (spaCy terminology matcher) that make a question personal.
 PERSONAL_ENTITIES = {"medication", "condition"}
+# Answers that already say, in their own words, to ask a provider.
+NO_PROVIDER_NOTE = {"boundary.medical_advice", "safety.crisis", OUT_OF_SCOPE}
 
 
 def _intent(message: Dict[Text, Any]) -> Optional[str]:
@@ -39,6 +43,8 @@ def topic_from_message(message: Dict[Text, Any], current: Optional[str], library
             return str(entity["value"])
     if intent == "tell_me_more":
         return current or CAPABILITIES
+    if intent == "ask_next":
+        return (library.next_topic(current) if current and library.has(current) else None) or JOURNEY_START
     if intent == "faq" and library.has(_selected_faq(message)):
         return _selected_faq(message)
     entry = library.entry_for_intent(intent or "")
@@ -66,7 +72,10 @@ def likely_topics(message: Dict[Text, Any], library: Library, count: int = 2) ->
     return ranked[:count]
 
 
-def names_personal_facts(message: Dict[Text, Any]) -> bool:
+def is_personal_medical(message: Dict[Text, Any]) -> bool:
+    """Rules (bot/boundary.py) or a named medication or condition make it personal."""
+    if asks_personal_medical(str(message.get("text") or "")):
+        return True
     return any(e.get("entity") in PERSONAL_ENTITIES for e in message.get("entities") or [])
 
 
@@ -77,7 +86,7 @@ def answer(
     library, clinic = knowledge.library, knowledge.clinic
     result = render(library.get(topic), library, clinic, more=more)
     text = result.text
-    if provider_note and library.catalogue.by_id[topic].kind.value == "faq":
+    if provider_note and topic not in NO_PROVIDER_NOTE:
         text += "\n\n" + render_phrase(library, "provider_note", clinic)
     dispatcher.utter_message(
         text=text,
@@ -101,7 +110,7 @@ class ActionAnswerTopic(Action):
         current = tracker.get_slot("current_topic")
         topic = topic_from_message(message, current, knowledge.library)
         more = _intent(message) == "tell_me_more" and topic == current
-        answer(dispatcher, knowledge, topic, more=more, provider_note=names_personal_facts(message))
+        answer(dispatcher, knowledge, topic, more=more, provider_note=is_personal_medical(message))
         return [SlotSet("current_topic", topic), SlotSet("clarifying", False)]
 
 

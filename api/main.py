@@ -47,7 +47,10 @@ def create_app(settings: Optional[Settings] = None, assistant: Optional[Assistan
 
 async def _load(app: FastAPI, settings: Settings) -> None:
     try:
-        app.state.assistant = await asyncio.to_thread(Assistant.load, settings)
+        assistant = await asyncio.to_thread(Assistant.load, settings)
+        # Alerts an earlier process could not deliver are retried now.
+        assistant.alerts.resume_pending()
+        app.state.assistant = assistant
         logger.info("ready")
     except Exception:
         logger.exception("the model could not be loaded")

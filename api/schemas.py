@@ -47,7 +47,10 @@ class ChatRequest(BaseModel):
 class ChatResponse(BaseModel):
     sender_id: str
     topic: Optional[str]
-    crisis: bool
+    crisis: bool = Field(..., description="The crisis path fired on this message.")
+    flagged: bool = Field(
+        False, description="This conversation had a crisis; resources stay visible."
+    )
     messages: List[BotMessage]
 
 

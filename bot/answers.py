@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from bot.clinic import Clinic
 from bot.content import Entry, Library
 from bot.errors import ContentError
-from bot.payloads import TELL_ME_MORE, topic_payload
+from bot.payloads import REQUEST_CONSULTATION, TELL_ME_MORE, topic_payload
 
 _env = SandboxedEnvironment(
     undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True
@@ -61,6 +61,10 @@ def render(entry: Entry, library: Library, clinic: Clinic, more: bool = False) -
     buttons: List[Button] = []
     if entry.more and not more:
         buttons.append(Button(title=library.phrases.tell_me_more_button, payload=TELL_ME_MORE))
+    if entry.meta.offer_consultation:
+        buttons.append(
+            Button(title=library.phrases.request_consultation_button, payload=REQUEST_CONSULTATION)
+        )
     buttons += [
         Button(title=library.get(f).meta.button, payload=topic_payload(f))
         for f in entry.meta.follow_ups

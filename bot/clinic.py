@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import List, Optional
 
 import yaml
-from pydantic import BaseModel, Field, HttpUrl, ValidationError, validator
+from pydantic import AnyHttpUrl, BaseModel, Field, HttpUrl, ValidationError, validator
 
 from bot.errors import ConfigError
 
@@ -94,7 +94,7 @@ class DataRetention(Strict):
 
 
 class Alerts(Strict):
-    webhook_url: Optional[HttpUrl] = None
+    webhook_url: Optional[AnyHttpUrl] = None  # may be an internal host without a TLD
     include_message_text: bool = False
 
 

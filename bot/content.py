@@ -58,6 +58,14 @@ class FrontMatter(BaseModel):
     conveys: List[str] = Field(..., min_items=1, description="must_convey facts covered.")
     sources: List[SourceRef] = Field(..., min_items=1)
     follow_ups: List[str] = Field([], max_items=4)
+    next: Optional[str] = Field(
+        None, regex=TOPIC_ID,
+        description="What comes next in the patient's journey ('and after that?'); "
+        "default: the first follow-up.",
+    )
+    offer_consultation: bool = Field(
+        False, description="Add a button that asks the clinic to contact the visitor."
+    )
     reviewed_by: str = Field(..., min_length=2)
     reviewed_on: datetime.date
 
@@ -93,6 +101,11 @@ class Library(BaseModel):
 
     def get(self, topic_id: str) -> Entry:
         return self.entries[topic_id]
+
+    def next_topic(self, topic_id: str) -> Optional[str]:
+        """The step after ``topic_id`` in the patient's journey."""
+        meta = self.entries[topic_id].meta
+        return meta.next or (meta.follow_ups[0] if meta.follow_ups else None)
 
     def has(self, topic_id: str) -> bool:
         return topic_id in self.entries
@@ -167,5 +180,7 @@ def load_library(content_dir: Path) -> Library:
         for follow_up in entry.meta.follow_ups:
             if follow_up not in entries:
                 raise ContentError(entry.path, "follow_ups", f"no content for '{follow_up}'")
+        if entry.meta.next and entry.meta.next not in entries:
+            raise ContentError(entry.path, "next", f"no content for '{entry.meta.next}'")
     phrases = load_phrases(content_dir / "phrases.yml")
     return Library(entries=entries, sources=sources, catalogue=catalogue, phrases=phrases)

@@ -1,7 +1,16 @@
 """The conversation engine: the trained Rasa model, loaded once, behind one call.
 
 ``Assistant.respond(sender_id, text)`` is the single path every channel uses
-(HTTP API, Rasa REST, socket.io, messaging): the same model, actions, store.
+(HTTP API, Rasa REST, socket.io, messaging), in this order:
+
+1. the deterministic crisis check (bot/safety.py), before any model;
+2. a crisis statement is answered at once with the clinic's crisis resources,
+   recorded in the conversation without asking the model, and any open form
+   is closed; a question about the treatment that mentions suicidality gets
+   the resources first and then the model's answer;
+3. otherwise the model answers (NLU, policies, custom actions in process);
+4. a flagged conversation keeps the resources visible on every later reply,
+   and the first reply of a conversation carries the disclaimer.
 """
 from __future__ import annotations
 
@@ -12,13 +21,21 @@ from pydantic import BaseModel
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.action_runner import InProcessActionEndpoint
-from bot.answers import Button
+from bot.alerts import Alert, AlertQueue, now_iso
+from bot.answers import Button, render, render_phrase
 from bot.errors import ModelError
+from bot.knowledge import Knowledge, get_knowledge
 from bot.log import logger
 from bot.payloads import as_user_text
+from bot.safety import CrisisSignal, detect_crisis, warm_up
 from bot.settings import Settings
+
+CRISIS_TOPIC = "safety.crisis"
+FLAG_SLOT = "crisis_flag"
 
 
 class BotMessage(BaseModel):
@@ -26,12 +43,14 @@ class BotMessage(BaseModel):
     topic: Optional[str] = None
     buttons: List[Button] = []
     sources: List[str] = []
+    kind: str = "answer"  # answer, crisis, disclaimer, reminder, prompt
 
 
 class Reply(BaseModel):
     sender_id: str
     topic: Optional[str]
     crisis: bool = False
+    flagged: bool = False
     fallback: bool = False
     messages: List[BotMessage]
 
@@ -53,17 +72,22 @@ def latest_model(models_dir: Path) -> Path:
 def _bot_message(raw: Dict[str, Any]) -> Optional[BotMessage]:
     if not raw.get("text"):
         return None
+    topic = raw.get("topic")
     return BotMessage(
         text=raw["text"],
-        topic=raw.get("topic"),
+        topic=topic,
         buttons=[Button(title=b["title"], payload=b["payload"]) for b in raw.get("buttons") or []],
         sources=raw.get("sources") or [],
+        kind="crisis" if topic == CRISIS_TOPIC else ("prompt" if raw.get("fallback") else "answer"),
     )
 
 
 class Assistant:
-    def __init__(self, agent: Agent) -> None:
+    def __init__(self, agent: Agent, settings: Settings, knowledge: Knowledge) -> None:
         self.agent = agent
+        self.settings = settings
+        self.knowledge = knowledge
+        self.alerts = AlertQueue(settings.var_dir / "alerts.db")
 
     @classmethod
     def load(cls, settings: Settings, model_path: Optional[Path] = None) -> "Assistant":
@@ -77,12 +101,92 @@ class Assistant:
         )
         if not agent.is_ready():
             raise ModelError(f"model {model_path} did not load")
-        return cls(agent)
+        warm_up()  # compile the crisis rules now, not on a visitor's first message
+        return cls(agent, settings, get_knowledge())
 
-    async def respond(self, sender_id: str, text: str) -> Reply:
-        collector = ReplyCollector()
-        await self.agent.handle_message(UserMessage(as_user_text(text), collector, sender_id))
-        messages = [m for m in map(_bot_message, collector.messages) if m]
+    async def respond(self, sender_id: str, text: str, channel: str = "web") -> Reply:
+        signal = detect_crisis(text)
+        processor = self.agent.processor
+        fallback = False
+        async with self.agent.lock_store.lock(sender_id):
+            tracker = await processor.fetch_tracker_and_update_session(sender_id)
+            first_turn = not any(isinstance(e, UserUttered) for e in tracker.events)
+            was_flagged = bool(tracker.get_slot(FLAG_SLOT))
+            if signal and not signal.asks_about_treatment:
+                messages = [self._crisis_message()]
+                self._record_crisis_turn(tracker, text, signal, messages[0])
+                await processor.save_tracker(tracker)
+            else:
+                collector = ReplyCollector()
+                await processor.handle_message(
+                    UserMessage(as_user_text(text), collector, sender_id, input_channel=channel)
+                )
+                messages = [m for m in map(_bot_message, collector.messages) if m]
+                fallback = any(raw.get("fallback") for raw in collector.messages)
+                if signal:  # a question about the treatment: resources first, then the answer
+                    messages = [self._crisis_message()] + [m for m in messages if m.topic != CRISIS_TOPIC]
+            crisis = any(m.topic == CRISIS_TOPIC for m in messages)
+            if crisis and not was_flagged:
+                tracker = await processor.get_tracker(sender_id)
+                tracker.update(SlotSet(FLAG_SLOT, True))
+                await processor.save_tracker(tracker)
+        if crisis:
+            self._alert(sender_id, signal, channel, text)
+        elif was_flagged:
+            messages.append(self._phrase_message("crisis_reminder", "reminder"))
+        if first_turn and not crisis:
+            messages.insert(0, self._phrase_message("disclaimer", "disclaimer"))
         topic = next((m.topic for m in messages if m.topic), None)
-        fallback = any(raw.get("fallback") for raw in collector.messages)
-        return Reply(sender_id=sender_id, topic=topic, fallback=fallback, messages=messages)
+        return Reply(
+            sender_id=sender_id,
+            topic=CRISIS_TOPIC if crisis else topic,
+            crisis=crisis,
+            flagged=crisis or was_flagged,
+            fallback=fallback,
+            messages=messages,
+        )
+
+    def _crisis_message(self) -> BotMessage:
+        library, clinic = self.knowledge.library, self.knowledge.clinic
+        answer = render(library.get(CRISIS_TOPIC), library, clinic)
+        return BotMessage(**answer.dict(), kind="crisis")
+
+    def _phrase_message(self, name: str, kind: str) -> BotMessage:
+        text = render_phrase(self.knowledge.library, name, self.knowledge.clinic)
+        return BotMessage(text=text, kind=kind)
+
+    @staticmethod
+    def _record_crisis_turn(
+        tracker: DialogueStateTracker, text: str, signal: CrisisSignal, reply: BotMessage
+    ) -> None:
+        """Store the turn as if the model had run: the visitor's words, our reply, the flag."""
+        tracker.update(
+            UserUttered(
+                text,
+                intent={"name": "crisis", "confidence": 1.0},
+                parse_data={"intent": {"name": "crisis", "confidence": 1.0}, "entities": [],
+                            "text": text, "crisis_rule": signal.rule},
+            )
+        )
+        if tracker.active_loop_name:
+            tracker.update(ActiveLoop(None))
+            tracker.update(SlotSet("requested_slot", None))
+        tracker.update(ActionExecuted("action_answer_topic"))
+        tracker.update(BotUttered(reply.text, data={"buttons": [b.dict() for b in reply.buttons]},
+                                  metadata={"topic": CRISIS_TOPIC}))
+        tracker.update(SlotSet("current_topic", CRISIS_TOPIC))
+        tracker.update(SlotSet(FLAG_SLOT, True))
+        tracker.update(ActionExecuted("action_listen"))
+
+    def _alert(self, sender_id: str, signal: Optional[CrisisSignal], channel: str, text: str) -> None:
+        alerts = self.knowledge.clinic.alerts
+        if not alerts.webhook_url:
+            return
+        alert = Alert(
+            conversation_id=sender_id,
+            category=signal.category.value if signal else "model_detected",
+            channel=channel,
+            detected_at=now_iso(),
+            message_text=text if alerts.include_message_text else None,
+        )
+        self.alerts.enqueue(str(alerts.webhook_url), alert)

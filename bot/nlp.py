@@ -17,10 +17,11 @@ from pydantic import BaseModel, validator
 
 from bot.errors import ContentError
 
-ENTITY_LABELS = ("medication", "condition", "route")
+ENTITY_LABELS = ("treatment", "medication", "condition", "route")
 
 
 class Terminology(BaseModel):
+    treatment: List[str]
     medication: List[str]
     condition: List[str]
     route: List[str]

@@ -10,7 +10,8 @@ import json
 import re
 
 TELL_ME_MORE = "/tell_me_more"
-_ISSUED = re.compile(r'^/(faq\{"topic":"[a-z]+\.[a-z_]+"\}|tell_me_more|out_of_scope|affirm|deny)$')
+REQUEST_CONSULTATION = "/request_consultation"
+_ISSUED = re.compile(r'^/(faq\{"topic":"[a-z]+\.[a-z_]+"\}|tell_me_more|out_of_scope|request_consultation|stop|affirm|deny)$')
 
 
 def topic_payload(topic_id: str) -> str:

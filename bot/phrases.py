@@ -12,8 +12,11 @@ from bot.errors import ContentError
 class Phrases(BaseModel):
     tell_me_more_button: str
     something_else_button: str
+    request_consultation_button: str
     clarify: str
     provider_note: str
+    disclaimer: str
+    crisis_reminder: str
 
     class Config:
         extra = "forbid"

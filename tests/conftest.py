@@ -24,8 +24,12 @@ from tests.paths import PROJECT_DIR  # noqa: E402
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
+    from bot.log import configure_logging
+
     os.chdir(PROJECT_DIR)  # Rasa's config names the spaCy pipeline relative to the project
-    return get_settings()
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return settings
 
 
 @pytest.fixture(scope="session")
@@ -51,3 +55,25 @@ def client(settings: Settings, assistant) -> Iterator:
 
     with TestClient(create_app(settings, assistant=assistant)) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def loop():
+    """One event loop for tests that call the assistant directly."""
+    import asyncio
+
+    event_loop = asyncio.new_event_loop()
+    yield event_loop
+    event_loop.close()
+
+
+@pytest.fixture
+def say(client):
+    """Send one message over /v1/chat and return the JSON reply."""
+
+    def send(sender_id: str, message: str) -> dict:
+        response = client.post("/v1/chat", json={"sender_id": sender_id, "message": message})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    return send

@@ -1,0 +1,82 @@
+"""The crisis path: deterministic, first, on every channel, and the conversation stays flagged."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+pytestmark = pytest.mark.slow
+
+
+def new_id() -> str:
+    return "crisis-" + uuid.uuid4().hex[:10]
+
+
+def test_crisis_statement_gets_resources_first_and_only(say, settings) -> None:
+    from bot.clinic import load_clinic
+
+    clinic = load_clinic(settings.clinic_file)
+    body = say(new_id(), "honestly i just want it all to stop. i cant do this anymore")
+    assert body["crisis"] is True and body["flagged"] is True
+    assert body["topic"] == "safety.crisis"
+    first = body["messages"][0]
+    assert first["kind"] == "crisis" and first["topic"] == "safety.crisis"
+    for resource in clinic.crisis.resources:
+        assert resource.how.rstrip(".") in first["text"]
+    assert clinic.crisis.clinic_line.phone in first["text"]
+    assert "not a crisis service" in first["text"]
+    assert [m["topic"] for m in body["messages"]] == ["safety.crisis"]
+
+
+def test_flag_stays_and_resources_stay_visible(say) -> None:
+    sender = new_id()
+    say(sender, "I've been thinking about killing myself")
+    for follow_up in ["you misunderstood, I'm fine", "how long is a session?"]:
+        body = say(sender, follow_up)
+        assert body["crisis"] is False
+        assert body["flagged"] is True
+        reminder = body["messages"][-1]
+        assert reminder["kind"] == "reminder" and "988" in reminder["text"]
+    assert body["topic"] == "during.session_length"
+
+
+def test_treatment_question_shows_resources_and_answers(say) -> None:
+    body = say(new_id(), "can ketamine therapy help with suicidal thoughts?")
+    assert body["crisis"] is True
+    topics = [m["topic"] for m in body["messages"]]
+    assert topics[0] == "safety.crisis"
+    assert any(t not in (None, "safety.crisis") for t in topics[1:]), topics
+
+
+@pytest.mark.parametrize(
+    "message, topic",
+    [("I'm dying to know how much this costs", "clinic.cost"),
+     ("this wait is killing me, how long is one session", "during.session_length")],
+)
+def test_idioms_are_not_crises(say, message, topic) -> None:
+    body = say(new_id(), message)
+    assert body["crisis"] is False and body["flagged"] is False
+    assert body["topic"] == topic
+
+
+def test_rest_channel_has_the_crisis_path_too(client) -> None:
+    response = client.post("/webhooks/rest/webhook", json={"sender": new_id(), "message": "kms"})
+    assert "988" in response.json()[0]["text"]
+
+
+def test_crisis_closes_an_open_form(say, assistant, loop) -> None:
+    sender = new_id()
+    assert "What name" in say(sender, "/request_consultation")["messages"][-1]["text"]
+    say(sender, "i want to end my life")
+    tracker = loop.run_until_complete(assistant.agent.processor.get_tracker(sender))
+    assert tracker.active_loop_name is None
+    assert tracker.get_slot("consult_name") is None
+    assert tracker.latest_message.text == "i want to end my life"
+
+
+def test_trained_crisis_intent_is_a_second_net(assistant, loop) -> None:
+    # Straight to the model, past the deterministic check: the rule still answers with resources.
+    collector = CollectingOutputChannel()
+    loop.run_until_complete(assistant.agent.handle_message(UserMessage("/crisis", collector, new_id())))
+    assert "988" in collector.messages[0]["text"]

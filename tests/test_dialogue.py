@@ -1,0 +1,85 @@
+"""Conversation, not just FAQ: follow-ups in context, against the real model."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+from tests.paths import PROJECT_DIR
+
+pytestmark = pytest.mark.slow
+
+
+def new_id() -> str:
+    return "dialogue-" + uuid.uuid4().hex[:10]
+
+
+def answers(body: dict) -> list:
+    return [m for m in body["messages"] if m["kind"] == "answer"]
+
+
+def test_rasa_test_stories_pass(model_path, tmp_path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "rasa", "test", "core", "--stories", "tests/stories",
+         "--model", str(model_path), "--out", str(tmp_path), "--fail-on-prediction-errors"],
+        cwd=PROJECT_DIR, capture_output=True, text=True, timeout=900,
+    )
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+
+
+def test_tell_me_more_expands_the_same_topic(say) -> None:
+    sender = new_id()
+    first = answers(say(sender, "what are the side effects"))[0]
+    assert first["topic"] == "risks.side_effects"
+    assert first["buttons"][0]["payload"] == "/tell_me_more"
+    more = answers(say(sender, "tell me more"))[0]
+    assert more["topic"] == "risks.side_effects" and more["text"] != first["text"]
+
+
+def test_and_after_that_moves_along_the_journey(say) -> None:
+    sender = new_id()
+    assert say(sender, "what is integration?")["topic"] == "after.integration"
+    assert say(sender, "and after that?")["topic"] == "after.follow_up"
+
+
+def test_every_answer_offers_follow_ups(say) -> None:
+    for message in ["what is ketamine", "how much does it cost", "is it safe"]:
+        for answer in answers(say(new_id(), message)):
+            assert answer["buttons"], message
+
+
+def _fallback_tracker(clarifying: bool) -> "Tracker":
+    from rasa_sdk import Tracker
+
+    message = {
+        "text": "ketamin hmm the thing after",
+        "intent": {"name": "nlu_fallback", "confidence": 0.4},
+        "intent_ranking": [{"name": "faq", "confidence": 0.6}, {"name": "out_of_scope", "confidence": 0.3},
+                           {"name": "bot_challenge", "confidence": 0.1}],
+        "response_selector": {"faq": {"ranking": [
+            {"intent_response_key": "faq/after.integration", "confidence": 0.5},
+            {"intent_response_key": "faq/after.follow_up", "confidence": 0.3},
+            {"intent_response_key": "faq/during.experience", "confidence": 0.2}]}},
+        "entities": [],
+    }
+    return Tracker.from_dict({"sender_id": "fallback", "slots": {"clarifying": clarifying},
+                              "latest_message": message, "events": [], "paused": False,
+                              "followup_action": None, "active_loop": {}, "latest_action_name": None})
+
+
+def test_low_confidence_offers_the_two_likeliest_topics_then_the_scope(loop) -> None:
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.topics import ActionClarify
+
+    dispatcher = CollectingDispatcher()
+    events = loop.run_until_complete(ActionClarify().run(dispatcher, _fallback_tracker(False), {}))
+    payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+    assert payloads == ['/faq{"topic":"after.integration"}', '/faq{"topic":"after.follow_up"}', "/out_of_scope"]
+    assert {"event": "slot", "name": "clarifying", "value": True, "timestamp": None} in events
+
+    dispatcher = CollectingDispatcher()
+    loop.run_until_complete(ActionClarify().run(dispatcher, _fallback_tracker(True), {}))
+    assert dispatcher.messages[0]["topic"] == "boundary.out_of_scope"

@@ -1,0 +1,40 @@
+"""The training data teaches; the dev set only measures. They must not overlap."""
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+from rasa.shared.nlu.training_data.loading import load_data
+
+from tests.paths import PROJECT_DIR, SHARED_DIR
+
+
+def normalise(text: str) -> str:
+    return re.sub(r"[^a-z0-9 ]", "", text.lower().replace("’", "'")).strip()
+
+
+def test_no_dev_set_message_is_in_the_training_data() -> None:
+    dev_file = SHARED_DIR / "eval" / "dev.yml"
+    if not dev_file.exists():
+        pytest.skip("shared/ is not beside this checkout")
+    dev = yaml.safe_load(dev_file.read_text())
+    dev_texts = {normalise(q["text"]) for q in dev["questions"] + dev["crisis"]}
+    training = load_data(str(PROJECT_DIR / "data" / "nlu"))
+    leaked = sorted(e.get("text") for e in training.training_examples if normalise(e.get("text")) in dev_texts)
+    assert leaked == []
+
+
+def test_every_faq_topic_has_enough_examples() -> None:
+    from bot.compile import faq_topics
+    from bot.content import load_library
+
+    training = load_data(str(PROJECT_DIR / "data" / "nlu"))
+    counts = {}
+    for example in training.training_examples:
+        key = example.get("intent_response_key")
+        if key:
+            counts[key.partition("/")[2]] = counts.get(key.partition("/")[2], 0) + 1
+    library = load_library(PROJECT_DIR / "content")
+    thin = {topic: counts.get(topic, 0) for topic in faq_topics(library) if counts.get(topic, 0) < 20}
+    assert thin == {}
