@@ -26,7 +26,9 @@ def normalise_contact(text: str) -> Optional[str]:
 
 def normalise_name(text: str) -> Optional[str]:
     value = " ".join(text.split())
-    if not 1 <= len(value) <= 80 or not re.search(r"[^\W\d_]", value) or re.search(r"\d{3,}|@|https?:", value):
+    if not 1 <= len(value) <= 80 or len(value.split()) > 5:
+        return None
+    if not re.search(r"[^\W\d_]", value) or re.search(r"\d{3,}|@|https?:|[?!]", value):
         return None
     return value
 

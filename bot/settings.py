@@ -1,16 +1,32 @@
-"""One settings object for the whole process: environment (KAPBOT_*) over defaults.
+"""One settings object for the whole process: environment (KAPBOT_*) over a
+credentials file (KAPBOT_CREDENTIALS_FILE, YAML) over defaults.
 
 Read it with ``get_settings()``; nothing else in kapbot reads ``os.environ``.
+Secrets (channel tokens) come from the environment or the credentials file,
+never from the repository.
 """
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, Dict, List, Optional
 
-from pydantic import BaseSettings, Field, validator
+import yaml
+from pydantic import BaseSettings, Field, SecretStr, validator
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def credentials_file_source(settings: BaseSettings) -> Dict[str, Any]:
+    """Settings from the YAML file named by KAPBOT_CREDENTIALS_FILE, keys without the prefix."""
+    path = os.environ.get("KAPBOT_CREDENTIALS_FILE")
+    if not path:
+        return {}
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping of settings")
+    return {str(key).lower().removeprefix("kapbot_"): value for key, value in data.items()}
 
 
 class Settings(BaseSettings):
@@ -25,12 +41,37 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     log_level: str = "INFO"
-    allowed_origins: List[str] = ["http://127.0.0.1:8000", "http://localhost:8000"]
     max_body_bytes: int = Field(16_384, ge=1024)
+
+    # The public edge
+    allowed_origins: List[str] = Field(
+        ["http://127.0.0.1:8000", "http://localhost:8000"],
+        description="Origins (the clinic's websites) allowed to call the API and socket.io.",
+    )
+    rate_limit_per_client: str = "60/minute"
+    rate_limit_per_conversation: str = "20/minute"
+
+    # Messaging channels: a channel without its secrets is off (its routes answer 404).
+    public_url: Optional[str] = Field(None, description="Base URL the providers call.")
+    channel_id_key: Optional[SecretStr] = Field(
+        None, description="Key for hashing phone numbers into conversation ids."
+    )
+    twilio_auth_token: Optional[SecretStr] = None
+    telegram_token: Optional[SecretStr] = None
+    telegram_secret: Optional[SecretStr] = None
+    telegram_api_url: str = "https://api.telegram.org"
+    messenger_verify_token: Optional[SecretStr] = None
+    messenger_app_secret: Optional[SecretStr] = None
+    messenger_page_token: Optional[SecretStr] = None
+    messenger_api_url: str = "https://graph.facebook.com/v19.0"
 
     class Config:
         env_prefix = "KAPBOT_"
         case_sensitive = False
+
+        @classmethod
+        def customise_sources(cls, init_settings, env_settings, file_secret_settings):  # type: ignore[no-untyped-def]
+            return init_settings, env_settings, credentials_file_source, file_secret_settings
 
     @validator("content_dir", "clinic_file", "models_dir", "build_dir", "var_dir")
     def inside_project(cls, value: Path, values: dict) -> Path:
@@ -41,6 +82,12 @@ class Settings(BaseSettings):
         if value not in {"development", "test", "production"}:
             raise ValueError("must be development, test or production")
         return value
+
+    @validator("allowed_origins", each_item=True)
+    def no_wildcard_in_production(cls, value: str, values: dict) -> str:
+        if value == "*" and values.get("env") == "production":
+            raise ValueError("a wildcard origin is refused in production: list the clinic's sites")
+        return value.rstrip("/")
 
     @property
     def spacy_model_dir(self) -> Path:

@@ -72,6 +72,6 @@ def test_contact_validation(raw, expected) -> None:
     assert normalise_contact(raw) == expected
 
 
-@pytest.mark.parametrize("raw, ok", [("Sam", True), ("  Mary   Ann ", True), ("", False), ("12345", False), ("a@b.c", False)])
+@pytest.mark.parametrize("raw, ok", [("Sam", True), ("  Mary   Ann ", True), ("", False), ("12345", False), ("a@b.c", False), ("how long is a session?", False)])
 def test_name_validation(raw, ok) -> None:
     assert (normalise_name(raw) is not None) is ok
