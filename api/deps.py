@@ -1,10 +1,13 @@
 """Dependencies shared by the routers, as named aliases."""
 from __future__ import annotations
 
+from typing import Optional
+
 from fastapi import Depends, Request
 from typing_extensions import Annotated
 
 from api.errors import NotReady, UnsupportedMediaType
+from api.rate_limits import RateLimits
 from bot.engine import Assistant
 
 
@@ -21,5 +24,10 @@ def require_json(request: Request) -> None:
         raise UnsupportedMediaType("send the body as JSON with 'Content-Type: application/json'")
 
 
+def get_rate_limits(request: Request) -> Optional[RateLimits]:
+    return getattr(request.app.state, "rate_limits", None)
+
+
 AssistantDep = Annotated[Assistant, Depends(get_assistant)]
+RateLimitsDep = Annotated[Optional[RateLimits], Depends(get_rate_limits)]
 JsonBody = Depends(require_json)

@@ -3,6 +3,7 @@
     ApiError (HTTP status, machine code)
     ├── UnsupportedMediaType   415 the body is not JSON
     ├── BodyTooLarge           413 the body is over the limit
+    ├── RateLimited            429 too many messages (api/rate_limits.py), with Retry-After
     └── NotReady               503 the model is still loading
 
 Anything unexpected becomes a 500 with no details; tests make sure no client
@@ -28,6 +29,11 @@ class ApiError(Exception):
     def __init__(self, message: str) -> None:
         self.message = message
         super().__init__(message)
+
+    @property
+    def headers(self) -> Dict[str, str]:
+        retry_after = getattr(self, "retry_after", None)
+        return {"Retry-After": str(retry_after)} if retry_after else {}
 
 
 class UnsupportedMediaType(ApiError):
@@ -77,7 +83,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message)
+        return error_response(exc.status, exc.code, exc.message, **exc.headers)
 
     @app.exception_handler(InputError)
     async def input_error(request: Request, exc: InputError) -> JSONResponse:

@@ -5,11 +5,17 @@ import asyncio
 from contextlib import asynccontextmanager
 from typing import AsyncIterator, Optional
 
+import socketio
 from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp
 
 from api.body_limit import BodyLimitMiddleware
 from api.errors import install_error_handlers
-from api.routes import chat, health, rest
+from api.rate_limits import ClientRateLimitMiddleware, RateLimits
+from api.routes import chat, health, rest, widget
+from api.security import SecurityHeadersMiddleware
+from api.socket_channel import create_socket_server
 from bot.engine import Assistant
 from bot.log import configure_logging, logger
 from bot.settings import Settings, get_settings
@@ -38,11 +44,31 @@ def create_app(settings: Optional[Settings] = None, assistant: Optional[Assistan
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.state.rate_limits = RateLimits(settings)
+    app.include_router(widget.router)
     app.include_router(health.router)
     app.include_router(chat.router)
     app.include_router(rest.router)
+    # Added last = runs first: refuse oversize bodies, count requests, then CORS.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.origins,
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["Content-Type"],
+        max_age=600,
+    )
+    app.add_middleware(ClientRateLimitMiddleware, limits=app.state.rate_limits)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)
     return app
+
+
+def create_asgi_app(settings: Optional[Settings] = None) -> ASGIApp:
+    """What ``kapbot serve`` runs: the API with Socket.IO at /socket.io beside it."""
+    settings = settings or get_settings()
+    app = create_app(settings)
+    sio = create_socket_server(app, settings, app.state.rate_limits)
+    return socketio.ASGIApp(sio, other_asgi_app=app, socketio_path="socket.io")
 
 
 async def _load(app: FastAPI, settings: Settings) -> None:

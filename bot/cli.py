@@ -74,11 +74,16 @@ def serve(
     import uvicorn
 
     settings = _settings()
+    host, port = host or settings.host, port or settings.port
+    # The app factory reads the settings anew; hand it the address it is served on
+    # (the demo page's origin is on the CORS allowlist by default).
+    os.environ["KAPBOT_HOST"], os.environ["KAPBOT_PORT"] = host, str(port)
+    get_settings.cache_clear()
     uvicorn.run(
-        "api.main:create_app",
+        "api.main:create_asgi_app",
         factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
+        host=host,
+        port=port,
         log_level=settings.log_level.lower(),
         # Logs name paths and statuses, never bodies.
         access_log=True,

@@ -45,8 +45,9 @@ class Settings(BaseSettings):
 
     # The public edge
     allowed_origins: List[str] = Field(
-        ["http://127.0.0.1:8000", "http://localhost:8000"],
-        description="Origins (the clinic's websites) allowed to call the API and socket.io.",
+        [],
+        description="Origins (the clinic's websites) allowed to call the API and socket.io; "
+        "empty: only this server's own demo page.",
     )
     rate_limit_per_client: str = "60/minute"
     rate_limit_per_conversation: str = "20/minute"
@@ -93,6 +94,13 @@ class Settings(BaseSettings):
     def spacy_model_dir(self) -> Path:
         """The spaCy pipeline the project builds itself (no download at run time)."""
         return self.build_dir / "spacy" / "kap_en"
+
+    @property
+    def origins(self) -> List[str]:
+        """The CORS allowlist: the configured sites, else the demo page's own origin."""
+        if self.allowed_origins:
+            return self.allowed_origins
+        return [f"http://{host}:{self.port}" for host in dict.fromkeys((self.host, "127.0.0.1", "localhost"))]
 
     @property
     def sqlite_path(self) -> Path:

@@ -16,6 +16,9 @@ import pytest
 _VAR_DIR = Path(tempfile.mkdtemp(prefix="kapbot-test-var-"))
 os.environ.setdefault("KAPBOT_VAR_DIR", str(_VAR_DIR))
 os.environ.setdefault("KAPBOT_ENV", "test")
+# The suite sends hundreds of messages from one address; tests/test_edge.py checks the limits.
+os.environ.setdefault("KAPBOT_RATE_LIMIT_PER_CLIENT", "100000/minute")
+os.environ.setdefault("KAPBOT_RATE_LIMIT_PER_CONVERSATION", "10000/minute")
 
 from bot.settings import Settings, get_settings  # noqa: E402
 from tests.paths import PROJECT_DIR  # noqa: E402
@@ -77,3 +80,16 @@ def say(client):
         return response.json()
 
     return send
+
+
+@pytest.fixture(scope="session")
+def live_service(model_path, tmp_path_factory):
+    """The real service in its own process (uvicorn, socket.io, widget), started once."""
+    from tests.service import Service
+
+    service = Service({"KAPBOT_VAR_DIR": str(tmp_path_factory.mktemp("live-var"))}).start()
+    try:
+        service.wait_until("/readyz")
+        yield service
+    finally:
+        service.stop()

@@ -5,7 +5,8 @@ import secrets
 
 from fastapi import APIRouter
 
-from api.deps import AssistantDep, JsonBody
+from api.deps import AssistantDep, JsonBody, RateLimitsDep
+from api.rate_limits import conversation_limit
 from api.schemas import ChatRequest, ChatResponse, ErrorBody
 
 ERRORS = {
@@ -24,6 +25,8 @@ def new_sender_id() -> str:
 
 
 @router.post("/chat", response_model=ChatResponse, summary="Send a visitor's message")
-async def chat(body: ChatRequest, assistant: AssistantDep) -> ChatResponse:
-    reply = await assistant.respond(body.sender_id or new_sender_id(), body.message)
+async def chat(body: ChatRequest, assistant: AssistantDep, limits: RateLimitsDep) -> ChatResponse:
+    sender_id = body.sender_id or new_sender_id()
+    conversation_limit(limits, sender_id)
+    reply = await assistant.respond(sender_id, body.message)
     return ChatResponse(**reply.dict())

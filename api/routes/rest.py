@@ -5,7 +5,8 @@ from typing import List
 
 from fastapi import APIRouter
 
-from api.deps import AssistantDep, JsonBody
+from api.deps import AssistantDep, JsonBody, RateLimitsDep
+from api.rate_limits import conversation_limit
 from api.routes.chat import ERRORS
 from api.schemas import RestButton, RestMessage, RestRequest
 
@@ -18,8 +19,9 @@ router = APIRouter(prefix="/webhooks/rest", tags=["rasa channels"], dependencies
     response_model_exclude_none=True,
     summary="Rasa REST channel: one list of bot messages per user message",
 )
-async def webhook(body: RestRequest, assistant: AssistantDep) -> List[RestMessage]:
-    reply = await assistant.respond(body.sender, body.message)
+async def webhook(body: RestRequest, assistant: AssistantDep, limits: RateLimitsDep) -> List[RestMessage]:
+    conversation_limit(limits, body.sender)
+    reply = await assistant.respond(body.sender, body.message, channel="rest")
     return [
         RestMessage(
             recipient_id=reply.sender_id,

@@ -1,0 +1,107 @@
+"""Socket.IO at /socket.io, speaking Rasa's socketio channel protocol.
+
+Events as Rasa's ``SocketIOInput`` with ``session_persistence: true``:
+``session_request`` -> ``session_confirm``, ``user_uttered`` in, ``bot_uttered``
+out (buttons as ``quick_replies``). Unlike Rasa 3.6 with python-socketio 5.x,
+``enter_room`` is awaited, so persistent sessions get their replies.
+Every message takes the same path as the HTTP API (crisis check first).
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any, Dict, Optional
+
+import socketio
+from fastapi import FastAPI
+
+from api.rate_limits import RateLimited, RateLimits
+from api.schemas import SENDER_ID, clean_message
+from bot.engine import BotMessage, Reply
+from bot.log import logger
+from bot.settings import Settings
+
+_VALID_ID = re.compile(SENDER_ID)
+
+
+def bot_uttered(message: BotMessage, reply: Reply) -> Dict[str, Any]:
+    """One bot message as Rasa's socketio channel sends it, plus our own metadata."""
+    data: Dict[str, Any] = {"text": message.text}
+    if message.buttons:
+        data["quick_replies"] = [
+            {"content_type": "text", "title": b.title, "payload": b.payload} for b in message.buttons
+        ]
+    data["kapbot"] = {
+        "topic": message.topic,
+        "kind": message.kind,
+        "crisis": reply.crisis,
+        "flagged": reply.flagged,
+        "sources": message.sources,
+    }
+    return data
+
+
+def create_socket_server(app: FastAPI, settings: Settings, limits: RateLimits) -> socketio.AsyncServer:
+    sio = socketio.AsyncServer(
+        async_mode="asgi",
+        cors_allowed_origins=settings.origins,
+        max_http_buffer_size=settings.max_body_bytes,
+        logger=False,
+        engineio_logger=False,
+    )
+
+    async def session_id_of(sid: str) -> Optional[str]:
+        async with sio.session(sid) as session:
+            return session.get("session_id")
+
+    @sio.event
+    async def connect(sid: str, environ: Dict[str, Any], auth: Any = None) -> None:
+        async with sio.session(sid) as session:
+            session["address"] = (environ.get("asgi.scope") or {}).get("client", ("unknown",))[0]
+
+    @sio.event
+    async def session_request(sid: str, data: Any = None) -> None:
+        requested = (data or {}).get("session_id") if isinstance(data, dict) else None
+        session_id = requested if isinstance(requested, str) and _VALID_ID.match(requested) else (
+            "visitor-" + secrets.token_hex(8)
+        )
+        async with sio.session(sid) as session:
+            session["session_id"] = session_id
+        await sio.enter_room(sid, session_id)
+        await sio.emit("session_confirm", session_id, room=sid)
+
+    @sio.event
+    async def user_uttered(sid: str, data: Any = None) -> None:
+        data = data if isinstance(data, dict) else {}
+        session_id = await session_id_of(sid)
+        if session_id is None:
+            # Rasa's channel without persistence: the socket id is the conversation.
+            session_id = data.get("session_id") if _VALID_ID.match(str(data.get("session_id") or "")) else sid
+        try:
+            text = clean_message(data.get("message") if isinstance(data.get("message"), str) else "")
+        except ValueError as exc:
+            await sio.emit("kapbot_error", {"code": "invalid_input", "message": f"message: {exc}"}, room=sid)
+            return
+        try:
+            async with sio.session(sid) as session:
+                limits.hit_client(session.get("address", "unknown"))
+            limits.hit_conversation(session_id)
+        except RateLimited as exc:
+            await sio.emit("kapbot_error", {"code": exc.code, "message": exc.message,
+                                            "retry_after": exc.retry_after}, room=sid)
+            return
+        assistant = getattr(app.state, "assistant", None)
+        if assistant is None:
+            await sio.emit("kapbot_error", {"code": "not_ready", "message": "the assistant is starting"}, room=sid)
+            return
+        reply = await assistant.respond(session_id, text, channel="socketio")
+        room = session_id if session_id != sid else sid
+        for message in reply.messages:
+            await sio.emit("bot_uttered", bot_uttered(message, reply), room=room)
+
+    @sio.event
+    async def disconnect(sid: str) -> None:
+        logger.debug("socket %s disconnected", sid)
+
+    return sio
+

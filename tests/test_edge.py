@@ -1,0 +1,72 @@
+"""The public edge: rate limits, CORS allowlist, security headers, widget files."""
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def strict_client(settings, assistant):
+    strict = settings.copy(update={
+        "rate_limit_per_client": "5/minute",
+        "rate_limit_per_conversation": "3/minute",
+        "allowed_origins": ["https://clinic.example"],
+    })
+    with TestClient(create_app(strict, assistant=assistant)) as client:
+        yield client
+
+
+def test_per_conversation_limit_gives_429_with_retry_after(strict_client) -> None:
+    statuses = [
+        strict_client.post("/v1/chat", json={"sender_id": "limited-conv", "message": "hi"}).status_code
+        for _ in range(4)
+    ]
+    assert statuses == [200, 200, 200, 429]
+    response = strict_client.post("/v1/chat", json={"sender_id": "limited-conv", "message": "hi"})
+    assert response.json()["error"]["code"] == "rate_limited"
+    assert 1 <= int(response.headers["Retry-After"]) <= 60
+
+
+def test_per_client_limit_covers_every_conversation(strict_client) -> None:
+    statuses = [
+        strict_client.post("/v1/chat", json={"sender_id": f"conv-{n}", "message": "hi"}).status_code
+        for n in range(6)
+    ]
+    assert statuses[:5] == [200] * 5 and statuses[5] == 429
+    assert strict_client.get("/healthz").status_code == 200  # health checks are not counted
+
+
+def test_cors_allows_only_the_clinic(strict_client) -> None:
+    preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+    ok = strict_client.options("/v1/chat", headers={"Origin": "https://clinic.example", **preflight})
+    assert ok.headers["access-control-allow-origin"] == "https://clinic.example"
+    bad = strict_client.options("/v1/chat", headers={"Origin": "https://evil.example", **preflight})
+    assert "access-control-allow-origin" not in bad.headers
+
+
+@pytest.mark.parametrize("path", ["/", "/widget.js", "/healthz"])
+def test_security_headers(client, path) -> None:
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+
+
+def test_widget_files_are_served(client) -> None:
+    assert client.get("/widget.js").headers["content-type"].startswith("text/javascript")
+    assert client.get("/widget.css").headers["content-type"].startswith("text/css")
+    page = client.get("/")
+    assert page.headers["content-type"].startswith("text/html") and "widget.js" in page.text
+
+
+def test_openapi_documents_errors(client) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/v1/chat", "/webhooks/rest/webhook"):
+        assert {"413", "415", "422", "429", "503"} <= set(paths[path]["post"]["responses"])
+    assert "/widget.js" in paths and "/" in paths

@@ -1,0 +1,88 @@
+"""Socket.IO speaking Rasa's protocol, with persistent sessions, against the real service."""
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from typing import Any, Dict, List, Optional
+
+import pytest
+import socketio
+
+pytestmark = pytest.mark.slow
+
+
+class RasaSocketClient:
+    """A client as Rasa's web chat widgets are: session_request, user_uttered, bot_uttered."""
+
+    def __init__(self, url: str, origin: Optional[str] = None) -> None:
+        self.url = url
+        # websocket-client sends the server's own origin unless told otherwise.
+        self.headers = {"Origin": origin} if origin else {}
+        self.sio = socketio.Client(reconnection=False)
+        self.received: List[Dict[str, Any]] = []
+        self.errors: List[Dict[str, Any]] = []
+        self.confirmed = threading.Event()
+        self.session_id: Optional[str] = None
+        self.sio.on("session_confirm", self._confirm)
+        self.sio.on("bot_uttered", self.received.append)
+        self.sio.on("kapbot_error", self.errors.append)
+
+    def _confirm(self, session_id: str) -> None:
+        self.session_id = session_id
+        self.confirmed.set()
+
+    def start(self, session_id: str) -> "RasaSocketClient":
+        self.sio.connect(self.url, socketio_path="socket.io", transports=["websocket"],
+                         headers=self.headers)
+        self.sio.emit("session_request", {"session_id": session_id})
+        assert self.confirmed.wait(10), "no session_confirm"
+        return self
+
+    def say(self, text: str, expect: int = 1) -> List[Dict[str, Any]]:
+        before = len(self.received)
+        self.sio.emit("user_uttered", {"message": text, "session_id": self.session_id})
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if len(self.received) - before >= expect:
+                time.sleep(0.3)  # let the rest of the reply arrive
+                return self.received[before:]
+            time.sleep(0.05)
+        raise TimeoutError(f"no reply to {text!r}")
+
+
+def test_persistent_session_gets_replies_and_survives_reconnect(live_service) -> None:
+    session_id = "sock-" + uuid.uuid4().hex[:8]
+    first = RasaSocketClient(live_service.url).start(session_id)
+    assert first.session_id == session_id
+    replies = first.say("how long is a session?", expect=2)
+    answer = next(r for r in replies if "one and two hours" in r["text"])
+    assert answer["kapbot"]["topic"] == "during.session_length"
+    assert answer["quick_replies"] and all(
+        set(q) == {"content_type", "title", "payload"} for q in answer["quick_replies"]
+    )
+    first.sio.disconnect()
+
+    second = RasaSocketClient(live_service.url).start(session_id)
+    more = second.say("tell me more")
+    assert more[0]["kapbot"]["topic"] == "during.session_length"
+    crisis = second.say("i want to kill myself")
+    assert crisis[0]["kapbot"]["crisis"] is True and "988" in crisis[0]["text"]
+    second.sio.disconnect()
+
+
+def test_invalid_message_gets_an_error_event(live_service) -> None:
+    client = RasaSocketClient(live_service.url).start("sock-" + uuid.uuid4().hex[:8])
+    client.sio.emit("user_uttered", {"message": "   ", "session_id": client.session_id})
+    deadline = time.monotonic() + 5
+    while not client.errors and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert client.errors and client.errors[0]["code"] == "invalid_input"
+    assert client.received == []
+    client.sio.disconnect()
+
+
+def test_unknown_origin_is_refused(live_service) -> None:
+    client = RasaSocketClient(live_service.url, origin="https://evil.example")
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        client.start("sock-evil")
