@@ -36,7 +36,8 @@ validate: $(STAMP) ## Check content, clinic.yml and Rasa data
 run: train ## Serve on http://127.0.0.1:8000
 	$(KAPBOT) serve
 
-test: train ## Run the whole test suite (slow tests included)
+test: train ## Run the whole test suite (slow and browser tests included)
+	scripts/ensure-chromium >/dev/null
 	$(PY) -m pytest
 
 bench: train ## Print latency and memory figures

@@ -29,7 +29,7 @@ from bot.alerts import Alert, AlertQueue, now_iso
 from bot.answers import Button, render, render_phrase
 from bot.errors import ModelError
 from bot.knowledge import Knowledge, get_knowledge
-from bot.log import logger
+from bot.log import logger, quiet_rasa_logs
 from bot.payloads import as_user_text
 from bot.safety import CrisisSignal, detect_crisis, warm_up
 from bot.settings import Settings
@@ -92,6 +92,7 @@ class Assistant:
     @classmethod
     def load(cls, settings: Settings, model_path: Optional[Path] = None) -> "Assistant":
         """Load the model (slow: Rasa rebuilds its TensorFlow graphs). Once per process."""
+        quiet_rasa_logs()
         model_path = model_path or latest_model(settings.models_dir)
         settings.var_dir.mkdir(parents=True, exist_ok=True)
         store = SQLTrackerStore(dialect="sqlite", db=str(settings.sqlite_path))

@@ -12,11 +12,16 @@ _NOISY = ("rasa", "tensorflow", "absl", "sqlalchemy", "apscheduler", "matplotlib
 
 
 def configure_logging(level: str = "INFO") -> None:
-    from rasa.utils.log_utils import configure_structlog
-
     logging.basicConfig(
         level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    quiet_rasa_logs()
+
+
+def quiet_rasa_logs() -> None:
+    """Rasa's debug logs carry message texts; keep them at WARNING on every path."""
+    from rasa.utils.log_utils import configure_structlog
+
     for name in _NOISY:
         logging.getLogger(name).setLevel(logging.WARNING)
     configure_structlog(logging.WARNING)
