@@ -1,0 +1,129 @@
+"""The widget in a real browser (Debian's Chromium via Playwright) against the real service."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.paths import PROJECT_DIR
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+ARTIFACTS = PROJECT_DIR / "tests" / "artifacts"
+PHONE = {"width": 375, "height": 667}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: run scripts/ensure-chromium (make test does)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, live_service) -> Iterator[Page]:
+    context = browser.new_context(viewport=PHONE, base_url=live_service.url)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.goto("/")
+    page.wait_for_selector("#kapbot-launcher")
+    yield page
+    context.close()
+
+
+def ask(page: Page, text: str) -> None:
+    page.fill("#kapbot-input", text)
+    page.click("#kapbot-send")
+
+
+def answers(page: Page):
+    return page.locator(".kapbot-msg--answer .kapbot-text")
+
+
+def test_ask_follow_up_crisis_and_reload(page: Page) -> None:
+    page.click("#kapbot-launcher")
+    expect(page.locator("#kapbot-panel")).to_be_visible()
+    expect(page.locator("#kapbot-input")).to_be_focused()
+
+    ask(page, "how long does a session take?")
+    expect(answers(page).last).to_contain_text("one and two hours")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "widget-phone.png"))
+
+    follow_up = page.locator(".kapbot-reply").filter(has_not_text="Tell me more").first
+    title = follow_up.inner_text()
+    follow_up.click()
+    expect(page.locator(".kapbot-msg--user .kapbot-text").last).to_have_text(title)
+    expect(answers(page)).to_have_count(2)
+
+    ask(page, "i dont want to be alive anymore")
+    expect(page.locator(".kapbot-msg--crisis .kapbot-text").last).to_contain_text("988")
+    expect(page.locator("#kapbot-crisis-banner")).to_be_visible()
+
+    page.reload()
+    page.wait_for_selector("#kapbot-launcher")
+    page.evaluate("window.KapbotWidget.open()")
+    expect(answers(page).first).to_contain_text("one and two hours")
+    expect(page.locator("#kapbot-crisis-banner")).to_be_visible()
+    expect(page.locator("#kapbot-crisis-banner")).to_contain_text("988")
+
+
+def test_keyboard_only(page: Page) -> None:
+    page.keyboard.press("Tab")  # skip link first, then on to the launcher
+    for _ in range(30):
+        if page.evaluate("document.activeElement && document.activeElement.id") == "kapbot-launcher":
+            break
+        page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "kapbot-launcher"
+    page.keyboard.press("Enter")
+    expect(page.locator("#kapbot-input")).to_be_focused()
+    page.keyboard.type("what does it cost")
+    page.keyboard.press("Enter")
+    expect(answers(page).last).to_contain_text("$600")
+    page.keyboard.press("Escape")
+    expect(page.locator("#kapbot-panel")).to_be_hidden()
+    expect(page.locator("#kapbot-launcher")).to_be_focused()
+
+
+def test_markup_is_shown_as_text(page: Page) -> None:
+    page.click("#kapbot-launcher")
+    markup = '<b>bold</b><img src=x onerror="window.pwned=1">'
+    ask(page, markup)
+    expect(page.locator(".kapbot-msg--user .kapbot-text").last).to_have_text(markup)
+    expect(page.locator(".kapbot-msg--bot").last).to_be_visible()
+    assert page.locator("#kapbot-log b, #kapbot-log img").count() == 0
+    assert page.evaluate("window.pwned") is None
+
+
+def test_unreachable_server_shows_retry_and_loses_nothing(page: Page) -> None:
+    page.route("**/v1/chat", lambda route: route.abort())
+    page.route_web_socket(re.compile(r".*/socket\.io/.*"), lambda ws: ws.close())
+    page.click("#kapbot-launcher")
+    ask(page, "where are you located")
+    expect(page.locator("#kapbot-error")).to_be_visible(timeout=40_000)
+    expect(page.locator(".kapbot-msg--failed .kapbot-text")).to_have_text("where are you located")
+    page.unroute("**/v1/chat")
+    page.click("#kapbot-retry")
+    expect(answers(page).last).to_contain_text("Alder Street")
+
+
+def test_no_serious_accessibility_violations_with_the_panel_open(page: Page) -> None:
+    page.click("#kapbot-launcher")
+    ask(page, "what is KAP")
+    expect(answers(page).last).to_be_visible()
+    # The page's CSP blocks injected script tags; evaluate axe's source instead.
+    page.evaluate(Axe().axe_script)
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == [], json.dumps([(v["id"], v["help"]) for v in serious], indent=1)
