@@ -5,10 +5,10 @@ from enum import Enum
 from pathlib import Path
 from typing import Dict, List
 
-import yaml
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
-from bot.errors import ContentError, UnknownTopicError
+from bot.content_files import load_yaml_model
+from bot.errors import UnknownTopicError
 
 TOPIC_ID = r"^[a-z]+\.[a-z_]+$"
 
@@ -42,10 +42,4 @@ class Catalogue(BaseModel):
 
 
 def load_catalogue(path: Path) -> Catalogue:
-    try:
-        return Catalogue.parse_obj(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ContentError(path, "-", str(exc)) from exc
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        raise ContentError(path, ".".join(map(str, error["loc"])), error["msg"]) from exc
+    return load_yaml_model(path, Catalogue)

@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, validator
 
 from bot.catalogue import TOPIC_ID, Catalogue, load_catalogue
+from bot.content_files import load_yaml_model
 from bot.errors import ContentError
 from bot.phrases import Phrases, load_phrases
 
@@ -148,15 +149,12 @@ def _split_more(body: str) -> Tuple[str, str]:
     return parts[0].strip(), (parts[1].strip() if len(parts) > 1 else "")
 
 
+class Sources(BaseModel):
+    __root__: Dict[str, Source]
+
+
 def load_sources(path: Path) -> Dict[str, Source]:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return {key: Source.parse_obj(value) for key, value in raw.items()}
-    except (OSError, yaml.YAMLError, AttributeError) as exc:
-        raise ContentError(path, "-", str(exc)) from exc
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        raise ContentError(path, ".".join(map(str, error["loc"])), error["msg"]) from exc
+    return load_yaml_model(path, Sources).__root__
 
 
 def load_library(content_dir: Path) -> Library:

@@ -12,10 +12,9 @@ import shutil
 from pathlib import Path
 from typing import Dict, List
 
-import yaml
 from pydantic import BaseModel, validator
 
-from bot.errors import ContentError
+from bot.content_files import load_yaml_model
 
 ENTITY_LABELS = ("treatment", "medication", "condition", "route")
 
@@ -34,10 +33,7 @@ class Terminology(BaseModel):
 
 
 def load_terminology(path: Path) -> Terminology:
-    try:
-        return Terminology.parse_obj(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except Exception as exc:  # any parse or validation problem is a content problem
-        raise ContentError(path, "-", str(exc)) from exc
+    return load_yaml_model(path, Terminology)
 
 
 def inputs_hash(terminology_path: Path) -> str:

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from bot.errors import ContentError
+from bot.content_files import load_yaml_model
 
 
 class Phrases(BaseModel):
@@ -24,10 +23,4 @@ class Phrases(BaseModel):
 
 
 def load_phrases(path: Path) -> Phrases:
-    try:
-        return Phrases.parse_obj(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ContentError(path, "-", str(exc)) from exc
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        raise ContentError(path, ".".join(map(str, error["loc"])), error["msg"]) from exc
+    return load_yaml_model(path, Phrases)
