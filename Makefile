@@ -2,6 +2,7 @@
 # Both set up whatever is missing first (venv, spaCy pipeline, training data, model).
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
 VENV := .venv
 PY := $(VENV)/bin/python
 KAPBOT := $(VENV)/bin/kapbot
@@ -18,7 +19,7 @@ $(STAMP): pyproject.toml requirements/lock.txt scripts/find-python
 	@py=$$(scripts/find-python) || exit 1; \
 	  [ -x $(PY) ] || $$py -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements/lock.txt -e '.[test]' 2>&1 \
-	  | grep -v "^WARNING: Location" || true
+	  | { grep -v "^WARNING: Location" || true; }
 	$(PY) -c 'import rasa, spacy, fastapi' 
 	@touch $@
 
