@@ -41,6 +41,10 @@ test: train ## Run the whole test suite (slow and browser tests included)
 	scripts/ensure-chromium >/dev/null
 	$(PY) -m pytest
 
+eval: train ## Score the dev question set, then Rasa NLU cross-validation
+	$(KAPBOT) eval ../shared/eval/dev.yml
+	$(VENV)/bin/rasa test nlu --nlu data --config config.yml --cross-validation --folds 3 --out results/crossval
+
 bench: train ## Print latency and memory figures
 	$(PY) bench/latency.py
 
@@ -52,4 +56,4 @@ lock: $(STAMP) ## Rewrite requirements/lock.txt from the venv
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf .build models results
 
-.PHONY: help install build train validate run test bench lock clean
+.PHONY: help install build train validate run test eval bench lock clean
