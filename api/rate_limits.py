@@ -17,8 +17,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api.errors import ApiError, error_response
 from bot.settings import Settings
 
-# Paths a client can hit hard; health checks and static files are not counted.
-LIMITED_PREFIXES = ("/v1/", "/webhooks/")
+# Paths a client can hit hard; health checks and static files are not counted, nor
+# the messaging webhooks, which come signed from a few provider addresses on behalf
+# of many people.
+LIMITED_PREFIXES = ("/v1/", "/webhooks/rest/")
 
 
 class RateLimited(ApiError):
