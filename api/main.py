@@ -11,6 +11,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
 from api.body_limit import BodyLimitMiddleware
+from api.channels import include_channels
 from api.errors import install_error_handlers
 from api.rate_limits import ClientRateLimitMiddleware, RateLimits
 from api.routes import chat, health, rest, widget
@@ -49,6 +50,7 @@ def create_app(settings: Optional[Settings] = None, assistant: Optional[Assistan
     app.include_router(health.router)
     app.include_router(chat.router)
     app.include_router(rest.router)
+    include_channels(app, settings)
     # Added last = runs first: refuse oversize bodies, count requests, then CORS.
     app.add_middleware(
         CORSMiddleware,

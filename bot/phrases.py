@@ -16,6 +16,9 @@ class Phrases(BaseModel):
     provider_note: str
     disclaimer: str
     crisis_reminder: str
+    sms_stop: str
+    sms_start: str
+    sms_help: str
 
     class Config:
         extra = "forbid"

@@ -1,0 +1,41 @@
+"""Who may use a channel route: a channel that is off answers 404, a request that
+fails verification 403, both in the API's error shape and before anything is
+read, stored or answered."""
+from __future__ import annotations
+
+import hmac
+from typing import Optional
+
+from pydantic import SecretStr
+
+from api.channels.runtime import ChannelRuntime
+from api.errors import ApiError
+
+
+class ChannelOff(ApiError):
+    status = 404
+    code = "not_found"
+
+
+class Forbidden(ApiError):
+    status = 403
+    code = "forbidden"
+
+
+class ChannelUnavailable(ApiError):
+    """The message could not be answered now; the provider should deliver it again."""
+
+    status = 503
+    code = "not_ready"
+
+
+def require_channel(runtime: ChannelRuntime, channel: str) -> None:
+    if not runtime.configured(channel):
+        raise ChannelOff("Not Found")
+
+
+def same_secret(given: Optional[str], expected: Optional[SecretStr]) -> bool:
+    """Constant-time comparison, so the response time leaks nothing about the secret."""
+    if given is None or expected is None:
+        return False
+    return hmac.compare_digest(given.encode("utf-8"), expected.get_secret_value().encode("utf-8"))

@@ -1,0 +1,51 @@
+"""The steps every channel takes with an incoming message, once it is verified:
+clean the text as the chat API does, and get the assistant's reply without
+losing the message if that fails."""
+from __future__ import annotations
+
+from typing import Optional
+
+from fastapi import Request
+
+from api.channels.access import ChannelUnavailable
+from api.channels.runtime import ChannelRuntime
+from api.deps import get_assistant
+from api.errors import NotReady
+from api.schemas import MAX_MESSAGE_CHARS, clean_message
+from bot.engine import Reply
+from bot.log import logger
+
+
+def clean_text(raw: Optional[str]) -> Optional[str]:
+    """The text the assistant reads; None for nothing readable (media only, blank).
+
+    Longer messages (an SMS can carry 1600 characters) are cut to the chat API's
+    limit rather than refused: the patient cannot see an error message here.
+    """
+    if not raw:
+        return None
+    try:
+        return clean_message(raw[:MAX_MESSAGE_CHARS])
+    except ValueError:
+        return None
+
+
+async def respond(request: Request, runtime: ChannelRuntime, channel: str, message_id: str,
+                  conversation: str, text: str) -> Reply:
+    """The assistant's reply (the crisis check runs first inside ``respond``).
+
+    If the assistant is not ready or fails, the claim on the message is given
+    back and the provider gets a 503, so its redelivery is answered later.
+    """
+    try:
+        assistant = get_assistant(request)
+        reply = await assistant.respond(conversation, text, channel=channel)
+    except NotReady:
+        runtime.store.release(channel, message_id)
+        raise
+    except Exception as exc:
+        runtime.store.release(channel, message_id)
+        logger.error("%s: could not answer %s: %s", channel, conversation, type(exc).__name__)
+        raise ChannelUnavailable("the message could not be answered now; deliver it again") from None
+    logger.info("%s: answered %s topic=%s crisis=%s", channel, conversation, reply.topic, reply.crisis)
+    return reply

@@ -1,0 +1,37 @@
+"""A channel without its credentials is off: its routes answer 404 in the API's error shape."""
+from __future__ import annotations
+
+import pytest
+
+from tests.channels.conftest import channel_settings, open_client
+
+ROUTES = [
+    ("POST", "/webhooks/twilio/webhook"),
+    ("POST", "/webhooks/telegram/webhook"),
+    ("GET", "/webhooks/facebook/webhook"),
+    ("POST", "/webhooks/facebook/webhook"),
+]
+
+
+@pytest.mark.parametrize("method, path", ROUTES)
+def test_unconfigured_channels_answer_404(client, settings, method, path) -> None:
+    assert settings.twilio_auth_token is None and settings.telegram_token is None
+    response = client.request(method, path, data={"Body": "hi"})
+    assert response.status_code == 404
+    assert response.json() == {"error": {"code": "not_found", "message": "Not Found"}}
+
+
+def test_no_channel_state_is_made_while_channels_are_off(client, settings) -> None:
+    client.post("/webhooks/telegram/webhook", json={"update_id": 1})
+    assert not (settings.var_dir / "channels.db").exists()
+    assert not (settings.var_dir / "channel_id.key").exists()
+
+
+def test_a_channel_missing_one_secret_is_off(assistant, make_httpserver, tmp_path) -> None:
+    settings = channel_settings(tmp_path, make_httpserver.url_for, telegram_secret=None,
+                                messenger_page_token=None)
+    with open_client(settings, assistant) as client:
+        assert client.post("/webhooks/telegram/webhook", json={"update_id": 1}).status_code == 404
+        assert client.get("/webhooks/facebook/webhook").status_code == 404
+        # Twilio has its token: it is on, and refuses the unsigned request.
+        assert client.post("/webhooks/twilio/webhook", data={"Body": "hi"}).status_code == 403

@@ -1,0 +1,173 @@
+"""Twilio SMS/WhatsApp: signed form posts in, TwiML out, over real HTTP to the app."""
+from __future__ import annotations
+
+import uuid
+import xml.etree.ElementTree as ET
+from typing import Dict, List, Optional
+
+import pytest
+from twilio.request_validator import RequestValidator
+
+from tests.channels.conftest import PUBLIC_URL, TWILIO_TOKEN, channel_settings, open_client, unique_number
+
+PATH = "/webhooks/twilio/webhook"
+
+
+def params(sender: str, body: str, sid: Optional[str] = None) -> Dict[str, str]:
+    return {
+        "MessageSid": sid or "SM" + uuid.uuid4().hex,
+        "AccountSid": "AC" + "0" * 32,
+        "From": sender,
+        "To": "+15550001111",
+        "Body": body,
+        "NumMedia": "0",
+    }
+
+
+def post(client, form: Dict[str, str], url: str = PUBLIC_URL + PATH, token: str = TWILIO_TOKEN,
+         signature: Optional[str] = None):
+    signature = signature if signature is not None else RequestValidator(token).compute_signature(url, form)
+    return client.post(PATH, data=form, headers={"X-Twilio-Signature": signature})
+
+
+def messages(response) -> List[str]:
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/xml")
+    return [m.text or "" for m in ET.fromstring(response.text).iter("Message")]
+
+
+def say(client, sender: str, body: str) -> List[str]:
+    return messages(post(client, params(sender, body)))
+
+
+def test_a_question_is_answered_in_twiml_with_numbered_options(channels_client) -> None:
+    texts = say(channels_client, unique_number(), "how long is a session")
+    joined = "\n".join(texts)
+    assert "one and two hours" in joined
+    assert "Reply 1 for Tell me more" in joined and "Reply 2 for What does it feel like?" in joined
+    assert all(len(text) <= 1600 for text in texts)
+
+
+def test_reply_2_picks_the_second_option(channels_client, runtime, tracker) -> None:
+    number = unique_number()
+    say(channels_client, number, "how long is a session")
+    conversation = runtime.conversation_id("twilio", number)
+    options = runtime.store.options(conversation)
+    assert options[1] == '/faq{"topic":"during.experience"}'
+    texts = say(channels_client, number, "2")
+    assert texts and tracker(conversation).get_slot("current_topic") == "during.experience"
+
+
+def test_reply_1_picks_the_first_buttons_topic(channels_client, runtime, tracker) -> None:
+    number = unique_number()
+    say(channels_client, number, "how long is a session")
+    say(channels_client, number, "1")  # "Tell me more" about the topic just answered
+    conversation = runtime.conversation_id("twilio", number)
+    last_user = [e for e in tracker(conversation).events if e.type_name == "user"][-1]
+    assert last_user.intent["name"] == "tell_me_more"
+    assert tracker(conversation).get_slot("current_topic") == "during.session_length"
+
+
+def test_a_number_without_options_is_just_text(channels_client, runtime, tracker) -> None:
+    number = unique_number()
+    assert say(channels_client, number, "7")  # answered (as words), not an error
+    say(channels_client, number, "how long is a session")
+    assert say(channels_client, number, "9")  # only 4 options: "9" is text again
+    conversation = runtime.conversation_id("twilio", number)
+    user_texts = [e.text for e in tracker(conversation).events if e.type_name == "user"]
+    assert user_texts[0] == "7" and user_texts[-1] == "9"
+
+
+@pytest.mark.parametrize(
+    "url, token, signature",
+    [
+        (PUBLIC_URL + PATH, "not-the-auth-token", None),  # signed with another account's token
+        ("http://testserver" + PATH, TWILIO_TOKEN, None),  # not over the public URL
+        (PUBLIC_URL + PATH, TWILIO_TOKEN, ""),  # no signature at all
+    ],
+)
+def test_a_bad_signature_is_refused_and_nothing_is_processed(
+    channels_client, runtime, conversation_ids, url, token, signature
+) -> None:
+    number = unique_number()
+    form = params(number, "how long is a session")
+    response = post(channels_client, form, url=url, token=token, signature=signature)
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "forbidden"
+    conversation = runtime.conversation_id("twilio", number)
+    assert conversation not in conversation_ids()
+    # The message id was not recorded either: the genuine delivery is answered.
+    assert "one and two hours" in "\n".join(messages(post(channels_client, form)))
+
+
+def test_a_redelivery_is_acknowledged_not_answered_twice(channels_client, runtime, tracker) -> None:
+    form = params(unique_number(), "how long is a session")
+    assert messages(post(channels_client, form))
+    conversation = runtime.conversation_id("twilio", form["From"])
+    events = len(tracker(conversation).events)
+    assert messages(post(channels_client, form)) == []
+    assert len(tracker(conversation).events) == events
+
+
+def test_a_crisis_message_gets_the_crisis_resources(channels_client) -> None:
+    texts = say(channels_client, unique_number(), "I want to kill myself")
+    assert "988" in texts[0]
+
+
+def test_stop_silences_the_number_until_start(channels_client, runtime, tracker) -> None:
+    number = unique_number()
+    conversation = runtime.conversation_id("twilio", number)
+    say(channels_client, number, "how long is a session")
+    [confirmation] = say(channels_client, number, "Stop")
+    assert "unsubscribed" in confirmation and "START" in confirmation
+    events = len(tracker(conversation).events)
+    assert say(channels_client, number, "how long is a session") == []
+    assert say(channels_client, number, "2") == []  # old options are gone too
+    assert len(tracker(conversation).events) == events  # no model call while stopped
+    [welcome] = say(channels_client, number, "START")
+    assert "subscribed again" in welcome
+    assert "one and two hours" in "\n".join(say(channels_client, number, "how long is a session"))
+
+
+@pytest.mark.parametrize("word", ["STOPALL", "unsubscribe", "cancel", "END", "quit"])
+def test_stop_synonyms_opt_out_and_yes_opts_back_in(channels_client, runtime, word) -> None:
+    number = unique_number()
+    conversation = runtime.conversation_id("twilio", number)
+    say(channels_client, number, word)
+    assert runtime.store.is_opted_out(conversation)
+    assert "subscribed again" in say(channels_client, number, "yes")[0]
+    assert not runtime.store.is_opted_out(conversation)
+
+
+def test_yes_is_an_answer_when_not_opted_out(channels_client) -> None:
+    texts = say(channels_client, unique_number(), "yes")
+    assert not any("subscribed again" in text for text in texts)
+
+
+@pytest.mark.parametrize("word", ["HELP", "info"])
+def test_help_names_the_clinic_and_its_contact(channels_client, runtime, conversation_ids, word) -> None:
+    number = unique_number()
+    [text] = say(channels_client, number, word)
+    assert "Cedar Grove Wellness" in text and "(555) 010-4477" in text and "988" in text
+    assert runtime.conversation_id("twilio", number) not in conversation_ids()  # no model call
+
+
+def test_no_phone_number_is_stored_or_used_as_an_id(channels_client, runtime, conversation_ids) -> None:
+    number = unique_number()
+    say(channels_client, number, "how long is a session")
+    conversation = runtime.conversation_id("twilio", number)
+    assert conversation.startswith("twilio-") and number.lstrip("+") not in conversation
+    keys = conversation_ids()
+    assert conversation in keys and not any(number.lstrip("+") in key for key in keys)
+    assert number.lstrip("+").encode() not in runtime.store.path.read_bytes()
+
+
+def test_without_a_public_url_the_request_url_is_signed(assistant, make_httpserver, tmp_path) -> None:
+    settings = channel_settings(tmp_path, make_httpserver.url_for, public_url=None, channel_id_key=None)
+    with open_client(settings, assistant) as client:
+        form = params(unique_number(), "how long is a session")
+        assert post(client, form).status_code == 403  # the public URL no longer counts
+        texts = messages(post(client, form, url="http://testserver" + PATH))
+        assert "one and two hours" in "\n".join(texts)
+    # No key configured: one was made for this installation, and used.
+    assert (tmp_path / "channel_id.key").exists()
