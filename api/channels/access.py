@@ -9,7 +9,7 @@ from typing import Optional
 from pydantic import SecretStr
 
 from api.channels.runtime import ChannelRuntime
-from api.errors import ApiError
+from api.errors import ApiError, NotReady
 
 
 class ChannelOff(ApiError):
@@ -22,11 +22,8 @@ class Forbidden(ApiError):
     code = "forbidden"
 
 
-class ChannelUnavailable(ApiError):
+class ChannelUnavailable(NotReady):
     """The message could not be answered now; the provider should deliver it again."""
-
-    status = 503
-    code = "not_ready"
 
 
 def require_channel(runtime: ChannelRuntime, channel: str) -> None:
