@@ -14,6 +14,7 @@ from bot.knowledge import Knowledge, get_knowledge
 from bot.payloads import topic_payload
 
 OUT_OF_SCOPE = "boundary.out_of_scope"
+MEDICAL_ADVICE = "boundary.medical_advice"
 CAPABILITIES = "meta.capabilities"
 JOURNEY_START = "before.getting_started"
 # Topics never offered as a guess: they are answered only when clearly asked.
@@ -21,7 +22,7 @@ NOT_GUESSED = {OUT_OF_SCOPE, "safety.crisis"}
 # Entities (spaCy terminology matcher) that make a question personal.
 PERSONAL_ENTITIES = {"medication", "condition"}
 # Answers that already say, in their own words, to ask a provider.
-NO_PROVIDER_NOTE = {"boundary.medical_advice", "safety.crisis", OUT_OF_SCOPE}
+NO_PROVIDER_NOTE = {MEDICAL_ADVICE, "safety.crisis", OUT_OF_SCOPE}
 
 
 def _intent(message: Dict[Text, Any]) -> Optional[str]:
@@ -126,6 +127,11 @@ class ActionClarify(Action):
         knowledge = get_knowledge()
         library = knowledge.library
         message = tracker.latest_message or {}
+        if is_personal_medical(message):
+            # The boundary is a rule, not a guess: a personal medical question the
+            # model cannot place still gets "only your provider can answer this".
+            answer(dispatcher, knowledge, MEDICAL_ADVICE)
+            return [SlotSet("clarifying", False), SlotSet("current_topic", MEDICAL_ADVICE)]
         options = likely_topics(message, library)
         if tracker.get_slot("clarifying") or not options:
             answer(dispatcher, knowledge, OUT_OF_SCOPE)

@@ -83,3 +83,16 @@ def test_low_confidence_offers_the_two_likeliest_topics_then_the_scope(loop) -> 
     dispatcher = CollectingDispatcher()
     loop.run_until_complete(ActionClarify().run(dispatcher, _fallback_tracker(True), {}))
     assert dispatcher.messages[0]["topic"] == "boundary.out_of_scope"
+
+
+def test_a_personal_medical_question_the_model_cannot_place_gets_the_boundary(loop) -> None:
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.topics import ActionClarify
+
+    tracker = _fallback_tracker(False)
+    tracker.latest_message["text"] = "should I stop my lexapro before this"
+    dispatcher = CollectingDispatcher()
+    loop.run_until_complete(ActionClarify().run(dispatcher, tracker, {}))
+    assert dispatcher.messages[0]["topic"] == "boundary.medical_advice"
+    assert "provider" in dispatcher.messages[0]["text"]
