@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from pydantic import BaseModel
 from rasa.core.agent import Agent
@@ -110,25 +110,24 @@ class Assistant:
         processor = self.agent.processor
         fallback = False
         async with self.agent.lock_store.lock(sender_id):
-            tracker = await processor.fetch_tracker_and_update_session(sender_id)
-            first_turn = not any(isinstance(e, UserUttered) for e in tracker.events)
-            was_flagged = bool(tracker.get_slot(FLAG_SLOT))
             if signal and not signal.asks_about_treatment:
+                tracker = await processor.fetch_tracker_and_update_session(sender_id)
+                first_turn, was_flagged = self._turn_state(tracker, before=True)
                 messages = [self._crisis_message()]
                 self._record_crisis_turn(tracker, text, signal, messages[0])
-                await processor.save_tracker(tracker)
             else:
                 collector = ReplyCollector()
                 await processor.handle_message(
                     UserMessage(as_user_text(text), collector, sender_id, input_channel=channel)
                 )
+                tracker = await processor.get_tracker(sender_id)
+                first_turn, was_flagged = self._turn_state(tracker, before=False)
                 messages = [m for m in map(_bot_message, collector.messages) if m]
                 fallback = any(raw.get("fallback") for raw in collector.messages)
                 if signal:  # a question about the treatment: resources first, then the answer
                     messages = [self._crisis_message()] + [m for m in messages if m.topic != CRISIS_TOPIC]
             crisis = any(m.topic == CRISIS_TOPIC for m in messages)
-            if crisis and not was_flagged:
-                tracker = await processor.get_tracker(sender_id)
+            if crisis:
                 tracker.update(SlotSet(FLAG_SLOT, True))
                 await processor.save_tracker(tracker)
         if crisis:
@@ -146,6 +145,13 @@ class Assistant:
             fallback=fallback,
             messages=messages,
         )
+
+    @staticmethod
+    def _turn_state(tracker: DialogueStateTracker, before: bool) -> Tuple[bool, bool]:
+        """(first turn of this session, flagged before this turn). The model never sets
+        the flag, so it reads the same before and after the model's turn."""
+        said = sum(isinstance(e, UserUttered) for e in tracker.events)
+        return said == (0 if before else 1), bool(tracker.get_slot(FLAG_SLOT))
 
     def _crisis_message(self) -> BotMessage:
         library, clinic = self.knowledge.library, self.knowledge.clinic
@@ -176,7 +182,6 @@ class Assistant:
         tracker.update(BotUttered(reply.text, data={"buttons": [b.dict() for b in reply.buttons]},
                                   metadata={"topic": CRISIS_TOPIC}))
         tracker.update(SlotSet("current_topic", CRISIS_TOPIC))
-        tracker.update(SlotSet(FLAG_SLOT, True))
         tracker.update(ActionExecuted("action_listen"))
 
     def _alert(self, sender_id: str, signal: Optional[CrisisSignal], channel: str, text: str) -> None:
