@@ -127,3 +127,20 @@ def test_no_serious_accessibility_violations_with_the_panel_open(page: Page) -> 
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
     assert serious == [], json.dumps([(v["id"], v["help"]) for v in serious], indent=1)
+
+
+@pytest.mark.parametrize("viewport", [{"width": 320, "height": 640}, {"width": 640, "height": 400}],
+                         ids=["320px", "1280x800-at-200%-zoom"])
+def test_usable_narrow_and_zoomed(browser: Browser, live_service, viewport) -> None:
+    # 200% zoom of a 1280x800 window lays out like a 640x400 one.
+    context = browser.new_context(viewport=viewport, base_url=live_service.url)
+    page = context.new_page()
+    page.goto("/")
+    page.click("#kapbot-launcher")
+    ask(page, "where are you")
+    expect(answers(page).last).to_be_visible()
+    for selector in ("#kapbot-input", "#kapbot-send", "#kapbot-close"):
+        expect(page.locator(selector)).to_be_in_viewport()
+    no_sideways_scroll = "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    assert page.evaluate(no_sideways_scroll)
+    context.close()
