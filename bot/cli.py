@@ -40,7 +40,7 @@ def train(force: bool = typer.Option(False, help="Train even if nothing changed.
     from bot.training import train as train_model
 
     result = train_model(_settings(), force=force)
-    typer.echo(f"{'trained' if result.trained else 'unchanged'}: {result.model}")
+    typer.echo(f"{'model' if result.trained else 'unchanged'}: {result.model}")
 
 
 @app.command()

@@ -1,9 +1,9 @@
 """Build everything the model is trained from, then train only when something changed.
 
 Order: spaCy pipeline (bot/nlp.py) -> generated responses (bot/compile.py) ->
-``rasa train``. Rasa's fingerprint skips training when data and config are
-unchanged; it cannot see inside the spaCy pipeline, so a rebuilt pipeline
-forces training.
+``rasa train``. Rasa's fingerprints retrain only the components whose data or
+config changed (nothing changed: it repackages the model in seconds); they
+cannot see inside the spaCy pipeline, so a rebuilt pipeline forces training.
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from bot.settings import Settings
 
 GENERATED_RESPONSES = Path("data/responses/faq.yml")
 GENERATED_LOOKUPS = Path("data/nlu/generated_lookups.yml")
+KEEP_MODELS = 3
 
 
 class BuildResult(BaseModel):
@@ -63,8 +64,16 @@ def train(settings: Settings, force: bool = False) -> TrainResult:
         raise ModelError(f"training failed with code {result.code}")
     model = Path(result.model)
     trained = model != before
-    logger.info("model %s (%s)", model.name, "trained" if trained else "unchanged, reused")
+    logger.info("model %s (%s)", model.name, "packaged" if trained else "unchanged, reused")
+    _prune(settings.models_dir, keep=KEEP_MODELS)
     return TrainResult(model=model, trained=trained)
+
+
+def _prune(models_dir: Path, keep: int) -> None:
+    """Rasa writes a new archive even when it retrained nothing; keep the newest few."""
+    models = sorted(models_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    for old in models[:-keep]:
+        old.unlink()
 
 
 def _newest(models_dir: Path) -> Optional[Path]:
