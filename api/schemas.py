@@ -15,7 +15,7 @@ SENDER_ID = r"^[A-Za-z0-9_-]{1,64}$"
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 
-def clean_message(value: str) -> str:
+def clean_message(value: str, max_chars: int = MAX_MESSAGE_CHARS) -> str:
     """Normalise a visitor's message; the result is what the assistant reads and stores."""
     value = unicodedata.normalize("NFC", value)
     value = _INVISIBLE.sub("", value)
@@ -26,9 +26,13 @@ def clean_message(value: str) -> str:
     value = value.strip()
     if not value:
         raise ValueError("must not be empty or blank")
-    if len(value) > MAX_MESSAGE_CHARS:
-        raise ValueError(f"must be at most {MAX_MESSAGE_CHARS} characters")
+    if len(value) > max_chars:
+        raise ValueError(f"must be at most {max_chars} characters")
     return value
+
+
+def _message_field(value: str) -> str:
+    return clean_message(value)
 
 
 class ChatRequest(BaseModel):
@@ -41,7 +45,7 @@ class ChatRequest(BaseModel):
         extra = "ignore"
         schema_extra = {"example": {"sender_id": "visitor-3f9a", "message": "How long is a session?"}}
 
-    _clean = validator("message", allow_reuse=True)(clean_message)
+    _clean = validator("message", allow_reuse=True)(_message_field)
 
 
 class ChatResponse(BaseModel):
@@ -60,7 +64,7 @@ class RestRequest(BaseModel):
     sender: StrictStr = Field(..., regex=SENDER_ID)
     message: StrictStr
 
-    _clean = validator("message", allow_reuse=True)(clean_message)
+    _clean = validator("message", allow_reuse=True)(_message_field)
 
 
 class RestButton(BaseModel):

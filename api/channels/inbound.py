@@ -11,7 +11,10 @@ from api.channels.access import ChannelUnavailable
 from api.channels.runtime import ChannelRuntime
 from api.deps import get_assistant
 from api.errors import NotReady
-from api.schemas import MAX_MESSAGE_CHARS, clean_message
+from api.schemas import clean_message
+
+# Above every provider's own limit; bounds only a forged or odd payload.
+CHANNEL_MAX_CHARS = 8000
 from bot.engine import Reply
 from bot.log import logger
 
@@ -19,13 +22,14 @@ from bot.log import logger
 def clean_text(raw: Optional[str]) -> Optional[str]:
     """The text the assistant reads; None for nothing readable (media only, blank).
 
-    Longer messages (an SMS can carry 1600 characters) are cut to the chat API's
-    limit rather than refused: the patient cannot see an error message here.
+    Providers already bound a message's length (Telegram 4096 characters, an SMS
+    1600), and the patient cannot see an error here, so the whole message is
+    kept: the crisis check must read all of it, not the chat API's first 1000.
     """
     if not raw:
         return None
     try:
-        return clean_message(raw[:MAX_MESSAGE_CHARS])
+        return clean_message(raw, max_chars=CHANNEL_MAX_CHARS)
     except ValueError:
         return None
 

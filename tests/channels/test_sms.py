@@ -104,3 +104,11 @@ def test_titles_are_cut_between_words() -> None:
     assert short_title("Tell me more", 20) == "Tell me more"
     assert short_title("How many sessions will I need?", 20) == "How many sessions\u2026"
     assert len(short_title("Supercalifragilisticexpialidocious", 20)) == 20
+
+
+def test_a_long_message_is_read_whole() -> None:
+    from api.channels.inbound import clean_text
+
+    long = "I have so many questions about the sessions and the cost. " * 20 + "i want to kill myself"
+    text = clean_text(long)
+    assert text is not None and text.endswith("i want to kill myself")
