@@ -7,6 +7,7 @@ from typing import List, Optional
 
 from pydantic import BaseModel, Field, StrictStr, validator
 
+from bot.answers import Button
 from bot.engine import BotMessage
 
 MAX_MESSAGE_CHARS = 1000
@@ -67,17 +68,12 @@ class RestRequest(BaseModel):
     _clean = validator("message", allow_reuse=True)(_message_field)
 
 
-class RestButton(BaseModel):
-    title: str
-    payload: str
-
-
 class RestMessage(BaseModel):
     """One message as Rasa's REST channel answers."""
 
     recipient_id: str
     text: str
-    buttons: Optional[List[RestButton]] = None
+    buttons: Optional[List[Button]] = None
 
     class Config:
         # Rasa leaves "buttons" out when there are none.

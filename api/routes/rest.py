@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from api.deps import AssistantDep, JsonBody, RateLimitsDep
 from api.rate_limits import conversation_limit
 from api.routes.chat import ERRORS
-from api.schemas import RestButton, RestMessage, RestRequest
+from api.schemas import RestMessage, RestRequest
 
 router = APIRouter(prefix="/webhooks/rest", tags=["rasa channels"], dependencies=[JsonBody], responses=ERRORS)
 
@@ -26,7 +26,7 @@ async def webhook(body: RestRequest, assistant: AssistantDep, limits: RateLimits
         RestMessage(
             recipient_id=reply.sender_id,
             text=message.text,
-            buttons=[RestButton(**b.dict()) for b in message.buttons] or None,
+            buttons=message.buttons or None,
         )
         for message in reply.messages
     ]
