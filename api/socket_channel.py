@@ -74,9 +74,11 @@ def create_socket_server(app: FastAPI, settings: Settings, limits: RateLimits) -
     async def user_uttered(sid: str, data: Any = None) -> None:
         data = data if isinstance(data, dict) else {}
         session_id = await session_id_of(sid)
+        room = session_id  # every socket of a persistent session
         if session_id is None:
-            # Rasa's channel without persistence: the socket id is the conversation.
+            # Rasa's channel without persistence: replies go to this socket only.
             session_id = data.get("session_id") if _VALID_ID.match(str(data.get("session_id") or "")) else sid
+            room = sid
         try:
             text = clean_message(data.get("message") if isinstance(data.get("message"), str) else "")
         except ValueError as exc:
@@ -95,7 +97,6 @@ def create_socket_server(app: FastAPI, settings: Settings, limits: RateLimits) -
             await sio.emit("kapbot_error", {"code": "not_ready", "message": "the assistant is starting"}, room=sid)
             return
         reply = await assistant.respond(session_id, text, channel="socketio")
-        room = session_id if session_id != sid else sid
         for message in reply.messages:
             await sio.emit("bot_uttered", bot_uttered(message, reply), room=room)
 

@@ -86,3 +86,13 @@ def test_unknown_origin_is_refused(live_service) -> None:
     client = RasaSocketClient(live_service.url, origin="https://evil.example")
     with pytest.raises(socketio.exceptions.ConnectionError):
         client.start("sock-evil")
+
+
+def test_without_session_request_replies_reach_the_socket(live_service) -> None:
+    # Rasa's socketio channel without persistence: the client names its session per message.
+    client = RasaSocketClient(live_service.url)
+    client.sio.connect(live_service.url, socketio_path="socket.io", transports=["websocket"])
+    client.session_id = "sock-nopersist-" + uuid.uuid4().hex[:6]
+    replies = client.say("how long is a session?", expect=2)
+    assert any("one and two hours" in r["text"] for r in replies)
+    client.sio.disconnect()
