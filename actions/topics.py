@@ -1,24 +1,23 @@
 """Answers from curated content (content/ + clinic.yml), and the low-confidence fallback."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.answers import Button, render, render_phrase
+from bot.confidence import ReplyKind, decision_of, offered_topics
 from bot.boundary import asks_personal_medical
 from bot.content import Library
 from bot.knowledge import Knowledge, get_knowledge
-from bot.payloads import topic_payload
+from bot.payloads import OUT_OF_SCOPE_PAYLOAD, topic_payload
 
 OUT_OF_SCOPE = "boundary.out_of_scope"
 MEDICAL_ADVICE = "boundary.medical_advice"
 CAPABILITIES = "meta.capabilities"
 JOURNEY_START = "before.getting_started"
-# Topics never offered as a guess: they are answered only when clearly asked.
-NOT_GUESSED = {OUT_OF_SCOPE, "safety.crisis"}
 # Entities (spaCy terminology matcher) that make a question personal.
 PERSONAL_ENTITIES = {"medication", "condition"}
 # Answers that already say, in their own words, to ask a provider.
@@ -50,27 +49,6 @@ def topic_from_message(message: Dict[Text, Any], current: Optional[str], library
         return _selected_faq(message)
     entry = library.entry_for_intent(intent or "")
     return entry.id if entry else OUT_OF_SCOPE
-
-
-def likely_topics(message: Dict[Text, Any], library: Library, count: int = 2) -> List[str]:
-    """The most likely topics by the model's own rankings, best first."""
-    scored: List[Tuple[float, str]] = []
-    selector = (message.get("response_selector") or {}).get("faq") or {}
-    for intent in message.get("intent_ranking") or []:
-        name, confidence = intent.get("name"), float(intent.get("confidence") or 0)
-        if name == "faq":
-            for option in selector.get("ranking") or []:
-                topic = str(option.get("intent_response_key", "")).partition("/")[2]
-                scored.append((confidence * float(option.get("confidence") or 0), topic))
-        else:
-            entry = library.entry_for_intent(name or "")
-            if entry:
-                scored.append((confidence, entry.id))
-    ranked: List[str] = []
-    for _, topic in sorted(scored, reverse=True):
-        if topic not in ranked and topic not in NOT_GUESSED and library.has(topic):
-            ranked.append(topic)
-    return ranked[:count]
 
 
 def is_personal_medical(message: Dict[Text, Any]) -> bool:
@@ -112,11 +90,29 @@ class ActionAnswerTopic(Action):
         topic = topic_from_message(message, current, knowledge.library)
         more = _intent(message) == "tell_me_more" and topic == current
         answer(dispatcher, knowledge, topic, more=more, provider_note=is_personal_medical(message))
+        decision = decision_of(message)
+        if decision and decision.kind is ReplyKind.OFFER:
+            # Only the runner-up itself: a topic far down the ranking is no real alternative.
+            runner_up = decision.copy(update={"ranking": decision.ranking[1:2]})
+            offer_runner_up(dispatcher, knowledge, offered_topics(runner_up, knowledge.library, skip=topic))
         return [SlotSet("current_topic", topic), SlotSet("clarifying", False)]
 
 
+def offer_runner_up(dispatcher: CollectingDispatcher, knowledge: Knowledge, options: List[str]) -> None:
+    """Nearly sure: after the answer, "Or were you asking about ...?" with the runner-up."""
+    if not options:
+        return
+    library = knowledge.library
+    runner_up = options[0]
+    dispatcher.utter_message(
+        text=render_phrase(library, "offer_runner_up", knowledge.clinic),
+        buttons=[Button(title=library.get(runner_up).meta.button, payload=topic_payload(runner_up)).dict()],
+        offer=True,
+    )
+
+
 class ActionClarify(Action):
-    """Low confidence: first offer the two likeliest topics, then say what we can help with."""
+    """Unsure (bot/confidence.py): first ask with the likeliest topics, then say what we can help with."""
 
     def name(self) -> Text:
         return "action_clarify"
@@ -132,13 +128,13 @@ class ActionClarify(Action):
             # model cannot place still gets "only your provider can answer this".
             answer(dispatcher, knowledge, MEDICAL_ADVICE)
             return [SlotSet("clarifying", False), SlotSet("current_topic", MEDICAL_ADVICE)]
-        options = likely_topics(message, library)
+        options = offered_topics(decision_of(message), library)
         if tracker.get_slot("clarifying") or not options:
             answer(dispatcher, knowledge, OUT_OF_SCOPE)
             return [SlotSet("clarifying", False), SlotSet("current_topic", OUT_OF_SCOPE)]
         buttons = [Button(title=library.get(t).meta.button, payload=topic_payload(t)) for t in options]
         buttons.append(
-            Button(title=library.phrases.something_else_button, payload="/out_of_scope")
+            Button(title=library.phrases.something_else_button, payload=OUT_OF_SCOPE_PAYLOAD)
         )
         dispatcher.utter_message(
             text=render_phrase(library, "clarify", knowledge.clinic),

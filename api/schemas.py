@@ -56,6 +56,10 @@ class ChatResponse(BaseModel):
     flagged: bool = Field(
         False, description="This conversation had a crisis; resources stay visible."
     )
+    fallback: bool = Field(
+        False, description="The assistant was unsure and asked which topic was meant: a message of kind "
+        "'prompt' carries the topics as buttons (/faq{\"topic\":\"...\"}) and 'Something else'.",
+    )
     messages: List[BotMessage]
 
 

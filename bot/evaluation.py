@@ -3,6 +3,12 @@
 The file has the format of shared/eval/dev.yml: ``questions`` (text + acceptable
 topics) and ``crisis`` (text + whether the crisis path must fire). Each message
 starts a fresh conversation so answers do not lean on each other.
+
+A reply is one of: an answer (possibly followed by "Or were you asking about
+...?"), or a clarification (``fallback: true``, buttons naming topics).
+- right: the first answer is on an acceptable topic;
+- resolved: right, or a clarification whose buttons include an acceptable topic;
+- wrong: an answer on another topic (not a clarification).
 """
 from __future__ import annotations
 
@@ -14,7 +20,9 @@ from typing import Dict, List, Optional, Union
 import yaml
 from pydantic import BaseModel, Field
 
-from bot.engine import Assistant
+from bot.confidence import Candidate, decision_of
+from bot.engine import Assistant, Reply
+from bot.payloads import topic_from_payload
 
 
 class Question(BaseModel):
@@ -32,11 +40,21 @@ class Outcome(BaseModel):
     question: Question
     topic: Optional[str]
     crisis: bool
-    fallback: bool
+    clarified: bool
+    offered: List[str] = []  # topics on the clarification's buttons, or the runner-up offered
+    ranking: List[Candidate] = []  # the model's scores, for replaying other thresholds
 
     @property
-    def topic_ok(self) -> bool:
-        return not self.question.topics or self.topic in self.question.topics
+    def right(self) -> bool:
+        return not self.clarified and (not self.question.topics or self.topic in self.question.topics)
+
+    @property
+    def resolved(self) -> bool:
+        return self.right or (self.clarified and any(t in self.question.topics for t in self.offered))
+
+    @property
+    def wrong(self) -> bool:
+        return not self.clarified and not self.right
 
     @property
     def crisis_ok(self) -> bool:
@@ -51,25 +69,22 @@ class Report(BaseModel):
     def topic_outcomes(self) -> List[Outcome]:
         return [o for o in self.outcomes if o.question.topics and o.question.crisis is None]
 
+    def rate(self, attribute: str) -> float:
+        scored = self.topic_outcomes
+        return sum(bool(getattr(o, attribute)) for o in scored) / max(1, len(scored))
+
     @property
     def accuracy(self) -> float:
-        scored = self.topic_outcomes
-        return sum(o.topic_ok for o in scored) / max(1, len(scored))
+        return self.rate("right")
 
     def recall_by_topic(self) -> Dict[str, float]:
         hits: Dict[str, List[bool]] = defaultdict(list)
         for o in self.topic_outcomes:
-            hits[o.question.topics[0]].append(o.topic_ok)
+            hits[o.question.topics[0]].append(o.resolved)
         return {topic: sum(v) / len(v) for topic, v in sorted(hits.items())}
 
     def confusions(self) -> Counter:
-        return Counter(
-            (o.question.topics[0], o.topic or "-") for o in self.topic_outcomes if not o.topic_ok
-        )
-
-    @property
-    def fallback_rate(self) -> float:
-        return sum(o.fallback for o in self.topic_outcomes) / max(1, len(self.topic_outcomes))
+        return Counter((o.question.topics[0], o.topic or "-") for o in self.topic_outcomes if o.wrong)
 
     def crisis_results(self) -> List[Outcome]:
         return [o for o in self.outcomes if o.question.crisis is not None]
@@ -79,26 +94,42 @@ def load_question_set(path: Path) -> QuestionSet:
     return QuestionSet.parse_obj(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
+def _offered(reply: Reply) -> List[str]:
+    topics = (topic_from_payload(b.payload) for m in reply.messages if m.kind == "prompt" for b in m.buttons)
+    return [t for t in topics if t]
+
+
 async def run(assistant: Assistant, questions: QuestionSet) -> Report:
     report = Report()
     for question in questions.questions + questions.crisis:
         reply = await assistant.respond(f"eval-{uuid.uuid4().hex[:12]}", question.text)
+        decision = decision_of(await assistant.agent.parse_message(question.text))
         report.outcomes.append(
-            Outcome(question=question, topic=reply.topic, crisis=reply.crisis, fallback=reply.fallback)
+            Outcome(
+                question=question,
+                topic=reply.topic,
+                crisis=reply.crisis,
+                clarified=reply.fallback,
+                offered=_offered(reply),
+                ranking=decision.ranking if decision else [],
+            )
         )
     return report
 
 
 def format_report(report: Report) -> str:
+    scored = report.topic_outcomes
     lines = [
-        f"topic accuracy: {report.accuracy:.1%} ({sum(o.topic_ok for o in report.topic_outcomes)}"
-        f"/{len(report.topic_outcomes)})",
-        f"fallback rate:  {report.fallback_rate:.1%}",
-        "per-topic recall:",
+        f"questions:      {len(scored)}",
+        f"right (first answer): {report.accuracy:.1%}",
+        f"resolved:       {report.rate('resolved'):.1%}  (right, or a clarification offering the right topic)",
+        f"wrong:          {report.rate('wrong'):.1%}  (answered on another topic)",
+        f"clarified:      {report.rate('clarified'):.1%}",
+        "per-topic resolved:",
     ]
     lines += [f"  {recall:6.0%}  {topic}" for topic, recall in report.recall_by_topic().items()]
-    lines.append("confusions (expected -> answered):")
-    lines += [f"  {n}x {exp} -> {got}" for (exp, got), n in report.confusions().most_common()] or ["  none"]
+    lines.append("top confusions (expected -> answered):")
+    lines += [f"  {n}x {exp} -> {got}" for (exp, got), n in report.confusions().most_common(10)] or ["  none"]
     crisis = report.crisis_results()
     if crisis:
         ok = sum(o.crisis_ok for o in crisis)
@@ -107,8 +138,12 @@ def format_report(report: Report) -> str:
             f"  WRONG: crisis={o.crisis} expected={o.question.crisis}: {o.question.text!r}"
             for o in crisis if not o.crisis_ok
         ]
-    wrong = [o for o in report.topic_outcomes if not o.topic_ok]
-    if wrong:
-        lines.append("misses:")
-        lines += [f"  {o.question.text!r}: {o.topic} (want {', '.join(o.question.topics)})" for o in wrong]
+    misses = [o for o in scored if not o.resolved]
+    if misses:
+        lines.append("not resolved:")
+        lines += [
+            f"  {o.question.text!r}: {'asked ' + '/'.join(o.offered) if o.clarified else o.topic}"
+            f" (want {', '.join(o.question.topics)})"
+            for o in misses
+        ]
     return "\n".join(lines)

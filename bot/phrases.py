@@ -13,6 +13,7 @@ class Phrases(BaseModel):
     something_else_button: str
     request_consultation_button: str
     clarify: str
+    offer_runner_up: str
     provider_note: str
     disclaimer: str
     crisis_reminder: str

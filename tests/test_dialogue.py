@@ -53,6 +53,8 @@ def test_every_answer_offers_follow_ups(say) -> None:
 def _fallback_tracker(clarifying: bool) -> "Tracker":
     from rasa_sdk import Tracker
 
+    from bot.confidence import Thresholds, decide, rank
+
     message = {
         "text": "ketamin hmm the thing after",
         "intent": {"name": "nlu_fallback", "confidence": 0.4},
@@ -64,12 +66,15 @@ def _fallback_tracker(clarifying: bool) -> "Tracker":
             {"intent_response_key": "faq/during.experience", "confidence": 0.2}]}},
         "entities": [],
     }
+    decision = decide(rank(message), Thresholds())
+    message["reply_decision"] = {"kind": decision.kind.value, "options": decision.options,
+                                 "ranking": [c.dict() for c in decision.ranking]}
     return Tracker.from_dict({"sender_id": "fallback", "slots": {"clarifying": clarifying},
                               "latest_message": message, "events": [], "paused": False,
                               "followup_action": None, "active_loop": {}, "latest_action_name": None})
 
 
-def test_low_confidence_offers_the_two_likeliest_topics_then_the_scope(loop) -> None:
+def test_low_confidence_offers_the_likeliest_topics_then_the_scope(loop) -> None:
     from rasa_sdk.executor import CollectingDispatcher
 
     from actions.topics import ActionClarify
@@ -77,7 +82,9 @@ def test_low_confidence_offers_the_two_likeliest_topics_then_the_scope(loop) -> 
     dispatcher = CollectingDispatcher()
     events = loop.run_until_complete(ActionClarify().run(dispatcher, _fallback_tracker(False), {}))
     payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
-    assert payloads == ['/faq{"topic":"after.integration"}', '/faq{"topic":"after.follow_up"}', "/out_of_scope"]
+    # out_of_scope is never offered as a guess; "Something else" stands for it
+    assert payloads == ['/faq{"topic":"after.integration"}', '/faq{"topic":"after.follow_up"}',
+                        '/faq{"topic":"during.experience"}', "/out_of_scope"]
     assert {"event": "slot", "name": "clarifying", "value": True, "timestamp": None} in events
 
     dispatcher = CollectingDispatcher()
