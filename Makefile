@@ -41,8 +41,8 @@ test: train ## Run the whole test suite (slow and browser tests included)
 	scripts/ensure-chromium >/dev/null
 	$(PY) -m pytest
 
-eval: train ## Score the dev question set, then Rasa NLU cross-validation
-	$(KAPBOT) eval ../shared/eval/dev.yml
+eval: train ## Score the calibration and dev question sets, then Rasa NLU cross-validation
+	$(KAPBOT) eval tests/eval/calibration.yml ../shared/eval/dev.yml ../shared/eval/real_dev.yml
 	$(VENV)/bin/rasa test nlu --nlu data --config config.yml --cross-validation --folds 3 --out results/crossval
 
 bench: train ## Print latency and memory figures

@@ -5,10 +5,11 @@ import asyncio
 import os
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
+from bot.curation_report import ReportFormat
 from bot.settings import get_settings
 
 app = typer.Typer(help="kapbot: a patient-education assistant for KAP clinics.", no_args_is_help=True)
@@ -121,20 +122,56 @@ async def _chat_loop(assistant, sender_id: str) -> None:
 
 @app.command("eval")
 def evaluate(
-    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="A question set like shared/eval/dev.yml."),
+    paths: List[Path] = typer.Argument(..., exists=True, dir_okay=False, help="Sets like shared/eval/dev.yml."),
+    sweep: bool = typer.Option(True, help="Also print the trade-off at other thresholds."),
 ) -> None:
-    """Score a question set: topic accuracy, per-topic recall, confusions, fallback rate."""
+    """Score question sets: right, resolved, wrong and clarified rates, per-topic recall, confusions."""
+    import tempfile
+
+    from bot.calibration import format_sweep, sweep as sweep_thresholds
+    from bot.confidence import configured_thresholds
     from bot.engine import Assistant
     from bot.evaluation import format_report, load_question_set, run
 
-    import tempfile
-
-    questions = load_question_set(path)
     # A throwaway conversation store: evaluation must not fill the real one.
     settings = _settings().copy(update={"var_dir": Path(tempfile.mkdtemp(prefix="kapbot-eval-"))})
     assistant = Assistant.load(settings)
-    report = asyncio.run(run(assistant, questions))
-    typer.echo(format_report(report))
+    thresholds = configured_thresholds(settings.project_dir / "config.yml")
+
+    async def score_all() -> None:
+        for path in paths:
+            report = await run(assistant, load_question_set(path))
+            typer.echo(f"== {path}")
+            typer.echo(format_report(report))
+            if sweep:
+                rows = sweep_thresholds(report.topic_outcomes, thresholds, assistant.knowledge.library)
+                typer.echo(format_sweep(rows, thresholds))
+
+    asyncio.run(score_all())
+
+
+@app.command()
+def report(
+    since: str = typer.Option("30d", help="How far back: a number and h, d or w."),
+    format: ReportFormat = typer.Option(ReportFormat.MD, "--format", help="md or csv."),
+) -> None:
+    """Questions the assistant was unsure about, grouped by similar wording, with the topics visitors picked."""
+    import datetime as dt
+
+    from bot.curation import CurationLog
+    from bot.curation_report import as_csv, as_markdown, group, parse_since
+    from bot.knowledge import Knowledge
+
+    try:
+        span = parse_since(since)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--since") from exc
+    settings = _settings()
+    retention = Knowledge(settings.content_dir, settings.clinic_file).clinic.data_retention
+    start = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - span
+    groups = group(CurationLog(settings.sqlite_path).since(start, retention.days if retention else None))
+    typer.echo(as_markdown(groups, since) if format is ReportFormat.MD else as_csv(groups), nl=False)
+    typer.echo()
 
 
 def main() -> None:  # pragma: no cover - console entry point

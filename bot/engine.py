@@ -27,15 +27,18 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot.action_runner import InProcessActionEndpoint
 from bot.alerts import Alert, AlertQueue, now_iso
 from bot.answers import Button, render, render_phrase
+from bot.curation import SOMETHING_ELSE, CurationLog, UnsureKind
 from bot.errors import ModelError
 from bot.knowledge import Knowledge, get_knowledge
 from bot.log import logger, quiet_rasa_logs
-from bot.payloads import as_user_text
+from bot.payloads import OUT_OF_SCOPE_PAYLOAD, as_user_text, topic_from_payload
 from bot.safety import CrisisSignal, detect_crisis, warm_up
 from bot.settings import Settings
 
 CRISIS_TOPIC = "safety.crisis"
 FLAG_SLOT = "crisis_flag"
+CURATION_SLOT = "unsure_question"  # the curators' log row whose offered topics are on screen
+OUT_OF_SCOPE_TOPIC = "boundary.out_of_scope"
 
 
 class BotMessage(BaseModel):
@@ -78,7 +81,7 @@ def _bot_message(raw: Dict[str, Any]) -> Optional[BotMessage]:
         topic=topic,
         buttons=[Button(title=b["title"], payload=b["payload"]) for b in raw.get("buttons") or []],
         sources=raw.get("sources") or [],
-        kind="crisis" if topic == CRISIS_TOPIC else ("prompt" if raw.get("fallback") else "answer"),
+        kind="crisis" if topic == CRISIS_TOPIC else ("prompt" if raw.get("fallback") or raw.get("offer") else "answer"),
     )
 
 
@@ -88,6 +91,7 @@ class Assistant:
         self.settings = settings
         self.knowledge = knowledge
         self.alerts = AlertQueue(settings.var_dir / "alerts.db")
+        self.curation = CurationLog(settings.sqlite_path)
 
     @classmethod
     def load(cls, settings: Settings, model_path: Optional[Path] = None) -> "Assistant":
@@ -127,8 +131,12 @@ class Assistant:
                 if signal:  # a question about the treatment: resources first, then the answer
                     messages = [self._crisis_message()] + [m for m in messages if m.topic != CRISIS_TOPIC]
             crisis = any(m.topic == CRISIS_TOPIC for m in messages)
+            slots = [] if crisis else self._curate(tracker, text, messages, fallback, channel)
             if crisis:
-                tracker.update(SlotSet(FLAG_SLOT, True))
+                slots.append(SlotSet(FLAG_SLOT, True))
+            if slots:
+                for event in slots:
+                    tracker.update(event)
                 await processor.save_tracker(tracker)
         if crisis:
             self._alert(sender_id, signal, channel, text)
@@ -152,6 +160,35 @@ class Assistant:
         the flag, so it reads the same before and after the model's turn."""
         said = sum(isinstance(e, UserUttered) for e in tracker.events)
         return said == (0 if before else 1), bool(tracker.get_slot(FLAG_SLOT))
+
+    def _curate(
+        self, tracker: DialogueStateTracker, text: str, messages: List[BotMessage], fallback: bool, channel: str
+    ) -> List[SlotSet]:
+        """Log an unsure turn for the clinic (bot/curation.py), and the topic picked after one."""
+        slots: List[SlotSet] = []
+        pending = tracker.get_slot(CURATION_SLOT)
+        if pending is not None:
+            chosen = topic_from_payload(text) or (SOMETHING_ELSE if text == OUT_OF_SCOPE_PAYLOAD else None)
+            if chosen:
+                self.curation.choose(int(pending), chosen)
+            slots.append(SlotSet(CURATION_SLOT, None))
+        if text.startswith("/"):
+            return slots  # a button, not a question
+        payloads = (b.payload for m in messages if m.kind == "prompt" for b in m.buttons)
+        offered = [t for t in map(topic_from_payload, payloads) if t]
+        if fallback:
+            kind = UnsureKind.CLARIFICATION
+        elif offered:
+            kind = UnsureKind.OFFER
+        elif any(m.topic == OUT_OF_SCOPE_TOPIC for m in messages):
+            kind = UnsureKind.OUT_OF_SCOPE
+        else:
+            return slots
+        retention = self.knowledge.clinic.data_retention
+        record = self.curation.record(kind, text, offered, channel, retention.days if retention else None)
+        if offered:
+            slots.append(SlotSet(CURATION_SLOT, record))
+        return slots
 
     def _crisis_message(self) -> BotMessage:
         library, clinic = self.knowledge.library, self.knowledge.clinic
