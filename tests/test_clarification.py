@@ -14,10 +14,12 @@ from tests.paths import PROJECT_DIR
 
 pytestmark = pytest.mark.slow
 
-# One word that could mean how long a session is or how many there are:
-# the model should ask, offering both.
+# One word that could mean how many sessions, how long one is, or what one is like:
+# the model should ask, offering some of these.
 UNSURE = "sessions?"
-EXPECTED = {"during.session_length", "after.number_of_sessions"}
+PLAUSIBLE = {"during.session_length", "after.number_of_sessions", "during.experience", "during.setting",
+             "before.treatment_plan", "clinic.cost"}
+EXPECTED = {"during.session_length", "after.number_of_sessions"}  # at least one of these
 # Contact details and no question at all: nothing to be sure of.
 CONTACT_ONLY = "hmm sam.lee@example.org / 555 010 9999"
 
@@ -36,13 +38,14 @@ def test_an_unsure_question_gets_a_clarification_with_the_right_buttons(say) -> 
     body = say(new_id(), UNSURE)
     assert body["fallback"] is True and body["topic"] is None
     topics = offered(body)
-    assert 2 <= len(topics) <= 3 and EXPECTED <= set(topics), topics
+    assert 2 <= len(topics) <= 3 and len(set(topics)) == len(topics), topics
+    assert set(topics) <= PLAUSIBLE and set(topics) & EXPECTED, topics
     prompt = next(m for m in body["messages"] if m["kind"] == "prompt")
     assert prompt["buttons"][-1]["payload"] == "/out_of_scope"  # "Something else"
 
 
 def test_choosing_a_button_answers_that_topic(say) -> None:
-    for topic in sorted(EXPECTED):
+    for topic in offered(say(new_id(), UNSURE)):
         sender = new_id()
         say(sender, UNSURE)
         body = say(sender, topic_payload(topic))
