@@ -10,8 +10,29 @@ from rasa.shared.nlu.training_data.loading import load_data
 from tests.paths import PROJECT_DIR, SHARED_DIR
 
 
+# Words a patient puts around a question without changing it: "hi, where are you
+# located" teaches the model the measured message "Where are you located?" itself.
+FILLER = {"hi", "hello", "hey", "ok", "okay", "and", "so", "um", "thanks", "please", "yes", "yeah", "oh", "well", "also", "just", "sorry"}
+
+
 def normalise(text: str) -> str:
     return re.sub(r"[^a-z0-9 ]", "", text.lower().replace("’", "'")).strip()
+
+
+def core(text: str) -> str:
+    """The message without punctuation, case or filler words at either end."""
+    words = normalise(text).split()
+    while words and words[0] in FILLER:
+        words.pop(0)
+    while words and words[-1] in FILLER:
+        words.pop()
+    return " ".join(words)
+
+
+def test_core_strips_filler_but_keeps_the_question() -> None:
+    assert core("Hi, where are you located?") == core("where are you located") == "where are you located"
+    assert core("ok and how many sessions will I need") == "how many sessions will i need"
+    assert core("so is it legal in canada") != core("is it legal")
 
 
 MEASURING_SETS = [
@@ -26,10 +47,10 @@ def test_no_measuring_message_is_in_the_training_data(measuring_set) -> None:
     if not measuring_set.exists():
         pytest.skip(f"{measuring_set} is not beside this checkout")
     questions = yaml.safe_load(measuring_set.read_text())
-    texts = {normalise(q["text"]) for q in questions.get("questions", []) + questions.get("crisis", [])}
+    texts = {core(q["text"]) for q in questions.get("questions", []) + questions.get("crisis", [])} - {""}
     assert len(texts) > 40
     training = load_data(str(PROJECT_DIR / "data" / "nlu"))
-    leaked = sorted(e.get("text") for e in training.training_examples if normalise(e.get("text")) in texts)
+    leaked = sorted(e.get("text") for e in training.training_examples if core(e.get("text")) in texts)
     assert leaked == []
 
 
