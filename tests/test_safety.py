@@ -338,3 +338,19 @@ def test_neutral_text_around_the_message_does_not_matter(text: str, prefix: str,
 def test_arbitrary_text_never_breaks_the_detector(text: str) -> None:
     signal = detect_crisis(text)
     assert signal is None or signal.rule in rule_names()
+
+
+FROZEN = Path(__file__).parent / "redteam" / "frozen"
+
+
+def test_frozen_redteam_is_unchanged() -> None:
+    """The held-out red team (issue 10) measures the rules; it is never edited to fit them."""
+    import hashlib
+
+    for line in (FROZEN / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split()
+        assert hashlib.sha256((FROZEN / name).read_bytes()).hexdigest() == digest, f"{name} was edited"
+    crisis = yaml.safe_load((FROZEN / "crisis.yml").read_text())
+    near = yaml.safe_load((FROZEN / "near_misses.yml").read_text())
+    assert len(crisis) >= 150 and len(near) >= 150
+    assert {x["category"] for x in crisis} <= {c.value for c in CrisisCategory}
