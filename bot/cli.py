@@ -174,6 +174,29 @@ def report(
     typer.echo()
 
 
+@app.command()
+def alerts(failed: bool = typer.Option(False, "--failed", help="Only alerts that could not be delivered.")) -> None:
+    """Staff alerts still being retried, and those that failed (never the visitor's words)."""
+    from bot.alerts import AlertQueue, AlertStatus
+
+    settings = _settings()
+    queue = AlertQueue(settings.var_dir / "alerts.db", settings.alert_retry)
+    shown = queue.records(AlertStatus.failed) if failed else [
+        r for r in queue.records() if r.status is not AlertStatus.sent
+    ]
+    if not shown:
+        typer.echo("No failed staff alerts." if failed else "No pending or failed staff alerts.")
+        return
+    typer.echo("id  status   tries  raised (UTC)         category           channel  opted out  last error")
+    for r in shown:
+        typer.echo(
+            f"{r.id:<3} {r.status.value:<8} {r.attempts:<6} {r.created_at:%Y-%m-%d %H:%M:%S}  "
+            f"{r.category:<18} {r.channel:<8} {'yes' if r.opted_out else 'no':<10} {r.last_error or ''}"
+        )
+    if any(r.status is AlertStatus.failed for r in shown):
+        raise typer.Exit(1)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app(prog_name="kapbot")
 

@@ -134,6 +134,12 @@ def decision_of(parse_data: Dict[str, Any]) -> Optional[Decision]:
     return Decision.parse_obj(stored) if stored else None
 
 
+def is_crisis(decision: Optional[Decision]) -> bool:
+    """The model's own net fired: its crisis intent is the answer."""
+    best = decision.best if decision else None
+    return bool(decision and best and decision.kind is ReplyKind.ANSWER and best.key == CRISIS_INTENT)
+
+
 def topic_of(candidate: Candidate, library: Library) -> Optional[str]:
     """The content topic a candidate answers with (a plain intent may have one)."""
     entry = library.entry_for_intent(candidate.key)

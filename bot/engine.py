@@ -27,6 +27,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot.action_runner import InProcessActionEndpoint
 from bot.alerts import Alert, AlertQueue, now_iso
 from bot.answers import Button, render, render_phrase
+from bot.confidence import decision_of, is_crisis
 from bot.curation import SOMETHING_ELSE, CurationLog, UnsureKind
 from bot.errors import ModelError
 from bot.knowledge import Knowledge, get_knowledge
@@ -90,7 +91,7 @@ class Assistant:
         self.agent = agent
         self.settings = settings
         self.knowledge = knowledge
-        self.alerts = AlertQueue(settings.var_dir / "alerts.db")
+        self.alerts = AlertQueue(settings.var_dir / "alerts.db", settings.alert_retry)
         self.curation = CurationLog(settings.sqlite_path)
 
     @classmethod
@@ -221,7 +222,20 @@ class Assistant:
         tracker.update(SlotSet("current_topic", CRISIS_TOPIC))
         tracker.update(ActionExecuted("action_listen"))
 
-    def _alert(self, sender_id: str, signal: Optional[CrisisSignal], channel: str, text: str) -> None:
+    async def screen_silently(self, sender_id: str, text: str, channel: str) -> bool:
+        """A message no reply may go to (the number texted STOP): still checked, and staff alerted.
+
+        Both nets run, as for any message; nothing is stored in the conversation.
+        """
+        signal = detect_crisis(text)
+        crisis = signal is not None or is_crisis(decision_of(await self.agent.parse_message(text)))
+        if crisis:
+            self._alert(sender_id, signal, channel, text, opted_out=True)
+        return crisis
+
+    def _alert(
+        self, sender_id: str, signal: Optional[CrisisSignal], channel: str, text: str, opted_out: bool = False
+    ) -> None:
         alerts = self.knowledge.clinic.alerts
         if not alerts.webhook_url:
             return
@@ -231,5 +245,6 @@ class Assistant:
             channel=channel,
             detected_at=now_iso(),
             message_text=text if alerts.include_message_text else None,
+            opted_out=opted_out,
         )
         self.alerts.enqueue(str(alerts.webhook_url), alert)

@@ -15,6 +15,8 @@ from typing import Any, Dict, List, Optional
 import yaml
 from pydantic import BaseSettings, Field, SecretStr, validator
 
+from bot.alerts import RetryPolicy
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -38,6 +40,7 @@ class Settings(BaseSettings):
     models_dir: Path = Path("models")
     build_dir: Path = Path(".build")
     var_dir: Path = Path("var")
+    alert_retry: RetryPolicy = Field(RetryPolicy(), description="How long staff alerts are retried.")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     log_level: str = "INFO"

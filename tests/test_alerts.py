@@ -1,16 +1,21 @@
-"""Staff alerts reach a real local HTTP server, without message text, and survive failures."""
+"""Staff alerts reach a real local HTTP server, without message text, and outlast failures and restarts."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 import pytest
+from typer.testing import CliRunner
 from werkzeug import Response
 
-from bot.alerts import Alert, AlertQueue, now_iso
+from bot.alerts import Alert, AlertQueue, AlertStatus, RetryPolicy, now_iso
+from bot.cli import app as cli
 from bot.clinic import load_clinic
 from bot.engine import Assistant
 from bot.knowledge import Knowledge
+
+FAST = RetryPolicy(first_delay=0.01, max_delay=0.05, give_up_after=30, timeout=0.5)
 
 
 def alert(**fields) -> Alert:
@@ -19,17 +24,17 @@ def alert(**fields) -> Alert:
 
 def test_alert_is_delivered(httpserver, tmp_path, loop) -> None:
     httpserver.expect_oneshot_request("/alert", method="POST").respond_with_data("ok")
-    queue = AlertQueue(tmp_path / "alerts.db", base_delay=0.01)
+    queue = AlertQueue(tmp_path / "alerts.db", FAST)
 
     async def go() -> None:
         queue.enqueue(httpserver.url_for("/alert"), alert())
         await queue.drain()
 
     loop.run_until_complete(go())
-    assert queue.status()[0]["status"] == "sent"
+    assert queue.records()[0].status is AlertStatus.sent
     body = json.loads(httpserver.log[0][0].data)
     assert body["conversation_id"] == "conv-1" and body["category"] == "self_harm"
-    assert body["message_text"] is None
+    assert body["message_text"] is None and body["opted_out"] is False
 
 
 def test_failed_alert_is_retried_then_sent(httpserver, tmp_path, loop) -> None:
@@ -40,7 +45,7 @@ def test_failed_alert_is_retried_then_sent(httpserver, tmp_path, loop) -> None:
         return Response("down", status=503) if len(calls) < 3 else Response("ok")
 
     httpserver.expect_request("/alert").respond_with_handler(flaky)
-    queue = AlertQueue(tmp_path / "alerts.db", base_delay=0.01)
+    queue = AlertQueue(tmp_path / "alerts.db", FAST)
 
     async def go() -> None:
         queue.enqueue(httpserver.url_for("/alert"), alert())
@@ -48,35 +53,89 @@ def test_failed_alert_is_retried_then_sent(httpserver, tmp_path, loop) -> None:
 
     loop.run_until_complete(go())
     assert len(calls) == 3
-    assert queue.status()[0] == {"id": 1, "status": "sent", "attempts": 3, "last_error": None}
+    record = queue.records()[0]
+    assert (record.status, record.attempts, record.last_error) == (AlertStatus.sent, 3, None)
 
 
-def test_alert_that_keeps_failing_is_recorded_not_lost(tmp_path, loop) -> None:
-    queue = AlertQueue(tmp_path / "alerts.db", base_delay=0.01, timeout=0.5)
+def test_alert_keeps_trying_until_its_time_is_up_then_shows_as_failed(tmp_path, loop) -> None:
+    policy = FAST.copy(update={"give_up_after": 0.6})
+    queue = AlertQueue(tmp_path / "alerts.db", policy)
+    started = time.monotonic()
 
     async def go() -> None:
-        queue.enqueue("http://127.0.0.1:9/unreachable", alert())
+        queue.enqueue("http://127.0.0.1:9/unreachable", alert(channel="sms", opted_out=True))
         await queue.drain()
 
     loop.run_until_complete(go())
-    status = queue.status()[0]
-    assert status["status"] == "failed" and status["attempts"] == 5 and status["last_error"]
+    assert time.monotonic() - started >= 0.6  # tries for the whole period, not a fixed count
+    record = queue.records(AlertStatus.failed)[0]
+    assert record.attempts > 5 and record.last_error and record.opted_out
 
 
-def test_pending_alert_is_resent_by_a_new_process(httpserver, tmp_path, loop) -> None:
-    httpserver.expect_request("/alert").respond_with_data("ok")
-    first = AlertQueue(tmp_path / "alerts.db")
-    with first._connect() as db:  # as if the process died before sending
-        db.execute("INSERT INTO alerts (url, payload) VALUES (?, ?)", (httpserver.url_for("/alert"), alert().json()))
-    second = AlertQueue(tmp_path / "alerts.db", base_delay=0.01)
+def test_alert_refused_for_a_while_is_delivered_after_a_restart(httpserver, tmp_path, loop) -> None:
+    refusing = True
+    calls = []
 
-    async def go() -> int:
+    def webhook(request):
+        calls.append(refusing)
+        return Response("not now", status=503) if refusing else Response("ok")
+
+    httpserver.expect_request("/alert").respond_with_handler(webhook)
+    first = AlertQueue(tmp_path / "alerts.db", FAST)
+
+    async def fail_for_a_while_then_die() -> None:
+        first.enqueue(httpserver.url_for("/alert"), alert())
+        while len(calls) < 3:
+            await asyncio_sleep(0.01)
+        await first.abandon()  # the process goes away mid-retry
+
+    loop.run_until_complete(fail_for_a_while_then_die())
+    assert first.records()[0].status is AlertStatus.pending
+    refusing = False
+    second = AlertQueue(tmp_path / "alerts.db", FAST)
+
+    async def restart() -> int:
         count = second.resume_pending()
         await second.drain()
         return count
 
-    assert loop.run_until_complete(go()) == 1
-    assert second.status()[0]["status"] == "sent"
+    assert loop.run_until_complete(restart()) == 1
+    record = second.records()[0]
+    assert record.status is AlertStatus.sent and record.attempts == len(calls) > 3
+    assert calls[-1] is False and all(calls[:-1])
+
+
+def test_alert_queue_opens_an_alerts_db_from_before_the_retry_window(tmp_path) -> None:
+    import sqlite3
+
+    path = tmp_path / "alerts.db"
+    with sqlite3.connect(path) as db:  # the first release's table
+        db.execute("CREATE TABLE alerts (id INTEGER PRIMARY KEY, url TEXT NOT NULL, payload TEXT NOT NULL,"
+                   " status TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT)")
+        db.execute("INSERT INTO alerts (url, payload) VALUES (?, ?)", ("http://127.0.0.1:9/", alert().json()))
+    records = AlertQueue(path, FAST).records(AlertStatus.pending)
+    assert len(records) == 1 and records[0].category == "self_harm"
+
+
+def test_kapbot_alerts_lists_failed_alerts_without_text(tmp_path, monkeypatch, loop) -> None:
+    monkeypatch.setenv("KAPBOT_VAR_DIR", str(tmp_path))
+    queue = AlertQueue(tmp_path / "alerts.db", FAST.copy(update={"give_up_after": 0.1}))
+
+    async def go() -> None:
+        queue.enqueue("http://127.0.0.1:9/unreachable", alert(message_text="my secret words"))
+        await queue.drain()
+
+    loop.run_until_complete(go())
+    result = CliRunner().invoke(cli, ["alerts", "--failed"])
+    assert result.exit_code == 1, result.output
+    assert "failed" in result.output and "self_harm" in result.output
+    assert "secret" not in result.output
+
+
+async def asyncio_sleep(seconds: float) -> None:
+    import asyncio
+
+    await asyncio.sleep(seconds)
 
 
 @pytest.mark.slow
@@ -89,7 +148,7 @@ def test_crisis_conversation_alerts_staff(httpserver, tmp_path, settings, assist
     raw["alerts"] = {"webhook_url": httpserver.url_for("/staff"), "include_message_text": include_text}
     clinic_file.write_text(json.dumps(raw))
     alerting = Assistant(assistant.agent, settings, Knowledge(settings.content_dir, clinic_file))
-    alerting.alerts = AlertQueue(tmp_path / "alerts.db", base_delay=0.01)
+    alerting.alerts = AlertQueue(tmp_path / "alerts.db", FAST)
     sender = "alert-" + uuid.uuid4().hex[:8]
 
     async def go() -> None:

@@ -3,7 +3,8 @@ clean the text as the chat API does, and get the assistant's reply without
 losing the message if that fails."""
 from __future__ import annotations
 
-from typing import Optional
+from contextlib import asynccontextmanager
+from typing import AsyncIterator, Optional
 
 from fastapi import Request
 
@@ -34,22 +35,33 @@ def clean_text(raw: Optional[str]) -> Optional[str]:
         return None
 
 
-async def respond(request: Request, runtime: ChannelRuntime, channel: str, message_id: str,
-                  conversation: str, text: str) -> Reply:
-    """The assistant's reply (the crisis check runs first inside ``respond``).
-
-    If the assistant is not ready or fails, the claim on the message is given
-    back and the provider gets a 503, so its redelivery is answered later.
-    """
+@asynccontextmanager
+async def _or_redeliver(runtime: ChannelRuntime, channel: str, message_id: str, conversation: str) -> AsyncIterator[None]:
+    """If the assistant is not ready or fails, the claim on the message is given
+    back and the provider gets a 503, so its redelivery is handled later."""
     try:
-        assistant = get_assistant(request)
-        reply = await assistant.respond(conversation, text, channel=channel)
+        yield
     except NotReady:
         runtime.store.release(channel, message_id)
         raise
     except Exception as exc:
         runtime.store.release(channel, message_id)
-        logger.error("%s: could not answer %s: %s", channel, conversation, type(exc).__name__)
-        raise ChannelUnavailable("the message could not be answered now; deliver it again") from None
+        logger.error("%s: could not handle %s: %s", channel, conversation, type(exc).__name__)
+        raise ChannelUnavailable("the message could not be handled now; deliver it again") from None
+
+
+async def respond(request: Request, runtime: ChannelRuntime, channel: str, message_id: str,
+                  conversation: str, text: str) -> Reply:
+    """The assistant's reply (the crisis check runs first inside ``respond``)."""
+    async with _or_redeliver(runtime, channel, message_id, conversation):
+        reply = await get_assistant(request).respond(conversation, text, channel=channel)
     logger.info("%s: answered %s topic=%s crisis=%s", channel, conversation, reply.topic, reply.crisis)
     return reply
+
+
+async def screen_opted_out(request: Request, runtime: ChannelRuntime, channel: str, message_id: str,
+                           conversation: str, text: str) -> None:
+    """A number that texted STOP gets no reply, but the crisis check and staff alert still run."""
+    async with _or_redeliver(runtime, channel, message_id, conversation):
+        crisis = await get_assistant(request).screen_silently(conversation, text, channel)
+    logger.info("%s: opted-out %s checked, crisis=%s", channel, conversation, crisis)

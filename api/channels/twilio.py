@@ -16,7 +16,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from api.channels.access import Forbidden, require_channel
-from api.channels.inbound import clean_text, respond
+from api.channels.inbound import clean_text, respond, screen_opted_out
 from api.channels.runtime import ChannelRuntime, RuntimeDep
 from api.channels.sms import (
     SMS_TARGET, Keyword, keyword, keyword_reply, numbered_options, pick_option, split_text,
@@ -96,7 +96,7 @@ async def webhook(request: Request, runtime: RuntimeDep) -> Response:
 
 async def _answer(request: Request, runtime: ChannelRuntime, message: TwilioMessage,
                   conversation: str) -> List[str]:
-    """Carrier keywords first (no model), then silence for opted-out numbers, then the assistant."""
+    """Carrier keywords first (no model), then opted-out numbers (checked, never answered), then the assistant."""
     store = runtime.store
     opted_out = store.is_opted_out(conversation)
     text = clean_text(message.body)
@@ -110,7 +110,11 @@ async def _answer(request: Request, runtime: ChannelRuntime, message: TwilioMess
         elif word is Keyword.start:
             store.set_opted_out(conversation, False)
         return [keyword_reply(word, knowledge.library, knowledge.clinic)]
-    if opted_out or text is None:
+    if text is None:
+        return []
+    if opted_out:
+        # Carriers forbid replies after STOP, but a crisis must still reach the clinic's staff.
+        await screen_opted_out(request, runtime, CHANNEL, message.message_sid, conversation, text)
         return []
     choice = pick_option(text, store.options(conversation))
     reply = await respond(request, runtime, CHANNEL, message.message_sid, conversation, choice or text)

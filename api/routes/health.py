@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 
 from api.errors import NotReady
 from api.schemas import ErrorBody
+from bot.alerts import AlertStatus
 
 router = APIRouter(tags=["health"])
 
@@ -18,10 +19,13 @@ async def healthz() -> Dict[str, str]:
 
 @router.get(
     "/readyz",
-    summary="200 once the model is loaded, 503 before",
+    summary="200 once the model is loaded, 503 before; lists staff alerts that could not be delivered",
     responses={503: {"model": ErrorBody, "description": "The model is still loading."}},
 )
-async def readyz(request: Request) -> Dict[str, str]:
-    if getattr(request.app.state, "assistant", None) is None:
+async def readyz(request: Request) -> Dict[str, object]:
+    assistant = getattr(request.app.state, "assistant", None)
+    if assistant is None:
         raise NotReady("the model is still loading")
-    return {"status": "ready"}
+    # Still ready (patients are answered), but staff must see alerts that never arrived.
+    failed = [record.id for record in assistant.alerts.records(AlertStatus.failed)]
+    return {"status": "ready", "undelivered_alerts": failed}

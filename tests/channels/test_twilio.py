@@ -123,10 +123,43 @@ def test_stop_silences_the_number_until_start(channels_client, runtime, tracker)
     events = len(tracker(conversation).events)
     assert say(channels_client, number, "how long is a session") == []
     assert say(channels_client, number, "2") == []  # old options are gone too
-    assert len(tracker(conversation).events) == events  # no model call while stopped
+    assert len(tracker(conversation).events) == events  # nothing is stored while stopped
     [welcome] = say(channels_client, number, "START")
     assert "subscribed again" in welcome
     assert "one and two hours" in "\n".join(say(channels_client, number, "how long is a session"))
+
+
+def test_a_stopped_number_in_crisis_alerts_staff_and_gets_no_sms(assistant, settings, make_httpserver, tmp_path,
+) -> None:
+    import json
+    import time
+
+    from bot.alerts import AlertQueue, RetryPolicy
+    from bot.clinic import load_clinic
+    from bot.engine import Assistant
+    from bot.knowledge import Knowledge
+
+    staff = "/staff-" + uuid.uuid4().hex[:8]
+    make_httpserver.expect_request(staff).respond_with_data("ok")
+    raw = json.loads(load_clinic(settings.clinic_file).json(exclude_none=True))
+    raw["alerts"] = {"webhook_url": make_httpserver.url_for(staff), "include_message_text": False}
+    (tmp_path / "clinic.yml").write_text(json.dumps(raw))
+    alerting = Assistant(assistant.agent, settings, Knowledge(settings.content_dir, tmp_path / "clinic.yml"))
+    alerting.alerts = AlertQueue(tmp_path / "alerts.db", RetryPolicy(first_delay=0.01, max_delay=0.05))
+    number = unique_number()
+    with open_client(channel_settings(tmp_path, make_httpserver.url_for), alerting) as client:
+        say(client, number, "STOP")
+        assert say(client, number, "how long is a session") == []
+        assert say(client, number, "I'm going to kill myself tonight") == []
+
+        def alerts():
+            return [json.loads(request.data) for request, _ in make_httpserver.log if request.path == staff]
+
+        deadline = time.monotonic() + 10  # the alert is sent in the background
+        while not alerts() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    [alert] = alerts()
+    assert alert["opted_out"] is True and alert["channel"] == "twilio" and alert["message_text"] is None
 
 
 @pytest.mark.parametrize("word", ["STOPALL", "unsubscribe", "cancel", "END", "quit"])
