@@ -101,7 +101,8 @@ def test_alert_refused_for_a_while_is_delivered_after_a_restart(httpserver, tmp_
 
     assert loop.run_until_complete(restart()) == 1
     record = second.records()[0]
-    assert record.status is AlertStatus.sent and record.attempts == len(calls) > 3
+    # A try cut off by the process going away may reach the server without being counted.
+    assert record.status is AlertStatus.sent and len(calls) - 1 <= record.attempts <= len(calls) and len(calls) > 3
     assert calls[-1] is False and all(calls[:-1])
 
 
