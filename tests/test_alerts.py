@@ -2,18 +2,20 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 import uuid
 
 import pytest
-from typer.testing import CliRunner
 from werkzeug import Response
 
 from bot.alerts import Alert, AlertQueue, AlertStatus, RetryPolicy, now_iso
-from bot.cli import app as cli
 from bot.clinic import load_clinic
 from bot.engine import Assistant
 from bot.knowledge import Knowledge
+from tests.paths import PROJECT_DIR
 
 FAST = RetryPolicy(first_delay=0.01, max_delay=0.05, give_up_after=30, timeout=0.5)
 
@@ -118,8 +120,7 @@ def test_alert_queue_opens_an_alerts_db_from_before_the_retry_window(tmp_path) -
     assert len(records) == 1 and records[0].category == "self_harm"
 
 
-def test_kapbot_alerts_lists_failed_alerts_without_text(tmp_path, monkeypatch, loop) -> None:
-    monkeypatch.setenv("KAPBOT_VAR_DIR", str(tmp_path))
+def test_kapbot_alerts_lists_failed_alerts_without_text(tmp_path, loop) -> None:
     queue = AlertQueue(tmp_path / "alerts.db", FAST.copy(update={"give_up_after": 0.1}))
 
     async def go() -> None:
@@ -127,10 +128,12 @@ def test_kapbot_alerts_lists_failed_alerts_without_text(tmp_path, monkeypatch, l
         await queue.drain()
 
     loop.run_until_complete(go())
-    result = CliRunner().invoke(cli, ["alerts", "--failed"])
-    assert result.exit_code == 1, result.output
-    assert "failed" in result.output and "self_harm" in result.output
-    assert "secret" not in result.output
+    env = {**os.environ, "KAPBOT_VAR_DIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "alerts", "--failed"], cwd=PROJECT_DIR, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "failed" in result.stdout and "self_harm" in result.stdout
+    assert "secret" not in result.stdout + result.stderr
 
 
 async def asyncio_sleep(seconds: float) -> None:

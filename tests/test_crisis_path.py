@@ -65,6 +65,18 @@ def test_idioms_are_not_crises(say, message, topic) -> None:
     assert body["topic"] == topic
 
 
+@pytest.mark.parametrize(
+    "message",
+    ["what is the risk of ketamine abuse", "can the ketamine you give be abused",
+     "is there potential for abuse with KAP"],
+)
+def test_questions_about_drug_abuse_get_the_misuse_answer(say, message) -> None:
+    """"Abuse" of a drug is a question about misuse, not a person being harmed (issue 10)."""
+    body = say(new_id(), message)
+    assert body["crisis"] is False and body["flagged"] is False
+    assert body["topic"] == "risks.misuse"
+
+
 def test_rest_channel_has_the_crisis_path_too(client) -> None:
     response = client.post("/webhooks/rest/webhook", json={"sender": new_id(), "message": "kms"})
     assert "988" in response.json()[0]["text"]
