@@ -151,19 +151,11 @@ class AlertQueue:
         if next_at:  # keep the backoff an earlier process chose, but no longer than the cap
             await asyncio.sleep(min(max(0.0, next_at - time.time()), self.policy.max_delay))
         remaining = max(0.0, created + self.policy.give_up_after - time.time())
-        tries = {"count": attempts}
-
-        async def attempt(client: httpx.AsyncClient) -> None:
-            tries["count"] += 1
-            error = await self._post(client, url, json.loads(payload))
-            self._record(alert_id, tries["count"], error, AlertStatus.pending if error else AlertStatus.sent)
-            if error:
-                raise DeliveryFailed(error)
 
         def before_sleep(state: RetryCallState) -> None:
             delay = state.next_action.sleep if state.next_action else 0.0
             error = state.outcome.exception() if state.outcome else None
-            logger.warning("staff alert %s try %s failed: %s", alert_id, tries["count"], error)
+            logger.warning("staff alert %s try %s failed: %s", alert_id, attempts + state.attempt_number, error)
             with self._connect() as db:
                 db.execute("UPDATE alerts SET next_attempt_at = ? WHERE id = ?", (time.time() + delay, alert_id))
 
@@ -174,12 +166,19 @@ class AlertQueue:
             before_sleep=before_sleep,
             reraise=True,
         )
+        tries = attempts
         async with httpx.AsyncClient(timeout=self.policy.timeout) as client:
             try:
-                await retrying(attempt, client)
+                async for trying in retrying:
+                    with trying:
+                        tries = attempts + trying.retry_state.attempt_number  # counted across restarts
+                        error = await self._post(client, url, json.loads(payload))
+                        self._record(alert_id, tries, error, AlertStatus.pending if error else AlertStatus.sent)
+                        if error:
+                            raise DeliveryFailed(error)
             except DeliveryFailed as exc:
-                self._record(alert_id, tries["count"], str(exc), AlertStatus.failed)
-                logger.error("staff alert %s could not be delivered after %s tries", alert_id, tries["count"])
+                self._record(alert_id, tries, str(exc), AlertStatus.failed)
+                logger.error("staff alert %s could not be delivered after %s tries", alert_id, tries)
                 return
         logger.info("staff alert %s sent", alert_id)
 

@@ -180,7 +180,7 @@ def alerts(failed: bool = typer.Option(False, "--failed", help="Only alerts that
     from bot.alerts import AlertQueue, AlertStatus
 
     settings = _settings()
-    queue = AlertQueue(settings.var_dir / "alerts.db", settings.alert_retry)
+    queue = AlertQueue(settings.alerts_path, settings.alert_retry)
     shown = queue.records(AlertStatus.failed) if failed else [
         r for r in queue.records() if r.status is not AlertStatus.sent
     ]

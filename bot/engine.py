@@ -91,7 +91,7 @@ class Assistant:
         self.agent = agent
         self.settings = settings
         self.knowledge = knowledge
-        self.alerts = AlertQueue(settings.var_dir / "alerts.db", settings.alert_retry)
+        self.alerts = AlertQueue(settings.alerts_path, settings.alert_retry)
         self.curation = CurationLog(settings.sqlite_path)
 
     @classmethod

@@ -109,6 +109,10 @@ class Settings(BaseSettings):
     def sqlite_path(self) -> Path:
         return self.var_dir / "conversations.db"
 
+    @property
+    def alerts_path(self) -> Path:
+        return self.var_dir / "alerts.db"
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
