@@ -1,4 +1,5 @@
-"""The topic catalogue: every topic an installation must answer (content/catalogue.yml)."""
+"""The topic catalogue: every topic an installation must answer (content/catalogue.yml, a copy
+of shared/topics.yml), plus the topics this project adds (content/project_topics.yml)."""
 from __future__ import annotations
 
 from enum import Enum
@@ -41,5 +42,13 @@ class Catalogue(BaseModel):
             raise UnknownTopicError(path, "id", f"'{topic_id}' is not in the topic catalogue") from None
 
 
-def load_catalogue(path: Path) -> Catalogue:
-    return load_yaml_model(path, Catalogue)
+def load_catalogue(path: Path, *more: Path) -> Catalogue:
+    """The catalogue at ``path``, extended by the topics of ``more`` (which may not redefine one)."""
+    catalogue = load_yaml_model(path, Catalogue)
+    for extra in more:
+        added = load_yaml_model(extra, Catalogue)
+        for topic in added.topics:
+            if topic.id in catalogue.by_id:
+                raise UnknownTopicError(extra, "id", f"'{topic.id}' is already in {path.name}")
+        catalogue = Catalogue(topics=catalogue.topics + added.topics)
+    return catalogue

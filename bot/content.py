@@ -159,7 +159,7 @@ def load_sources(path: Path) -> Dict[str, Source]:
 
 def load_library(content_dir: Path) -> Library:
     """Load and cross-check every entry under ``content_dir/topics``."""
-    catalogue = load_catalogue(content_dir / "catalogue.yml")
+    catalogue = load_catalogue(content_dir / "catalogue.yml", content_dir / "project_topics.yml")
     sources = load_sources(content_dir / "sources.yml")
     entries: Dict[str, Entry] = {}
     for path in sorted((content_dir / "topics").rglob("*.md")):
