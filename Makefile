@@ -41,12 +41,15 @@ test: train ## Run the whole test suite (slow and browser tests included)
 	scripts/ensure-chromium >/dev/null
 	$(PY) -m pytest
 
-eval: train ## Score the calibration and dev question sets, then Rasa NLU cross-validation
+eval: train ## Score the question sets and the crisis nets, then Rasa NLU cross-validation
 	$(KAPBOT) eval tests/eval/calibration.yml ../shared/eval/dev.yml ../shared/eval/real_dev.yml
+	$(KAPBOT) redteam tests/redteam/crisis.yml tests/redteam/near_misses.yml \
+	  tests/redteam/frozen/crisis.yml tests/redteam/frozen/near_misses.yml
 	$(VENV)/bin/rasa test nlu --nlu data --config config.yml --cross-validation --folds 3 --out results/crossval
 
-bench: train ## Print latency and memory figures
+bench: train ## Print latency, memory and crisis-check cost figures
 	$(PY) bench/latency.py
+	$(PY) bench/crisis_detection.py
 
 lock: $(STAMP) ## Rewrite requirements/lock.txt from the venv
 	@{ echo "# The project's lock: a full pip freeze of the working .venv (Python 3.10.13)."; \

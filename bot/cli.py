@@ -151,6 +151,34 @@ def evaluate(
 
 
 @app.command()
+def redteam(
+    files: List[Path] = typer.Argument(None, exists=True, dir_okay=False,
+                                       help="Red-team lists (default: tests/redteam/crisis.yml and near_misses.yml)."),
+    ordinary: List[Path] = typer.Option(None, exists=True, dir_okay=False,
+                                        help="Eval sets whose questions must not fire (default: tests/eval/calibration.yml)."),
+    misses: bool = typer.Option(False, help="List the messages either net gets wrong."),
+) -> None:
+    """Recall and false alarms of the crisis rules, the model's crisis net, and both."""
+    import tempfile
+
+    from bot.confidence import configured_thresholds
+    from bot.engine import Assistant
+    from bot.redteam import default_files, format_results, load_redteam, ordinary_questions, probe
+
+    settings = _settings().copy(update={"var_dir": Path(tempfile.mkdtemp(prefix="kapbot-redteam-"))})
+    default_redteam, default_ordinary = default_files(settings.project_dir)
+    sources = [load_redteam(p) for p in files or default_redteam]
+    sources += [ordinary_questions(p) for p in ordinary or default_ordinary]
+    assistant = Assistant.load(settings)
+    threshold = configured_thresholds(settings.project_dir / "config.yml").crisis
+
+    async def run_all() -> List:
+        return [await probe(assistant, source) for source in sources]
+
+    typer.echo(format_results(asyncio.run(run_all()), threshold, misses))
+
+
+@app.command()
 def report(
     since: str = typer.Option("30d", help="How far back: a number and h, d or w."),
     format: ReportFormat = typer.Option(ReportFormat.MD, "--format", help="md or csv."),

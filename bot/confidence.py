@@ -27,9 +27,10 @@ FALLBACK_INTENT = "nlu_fallback"
 # The model's own crisis guess (a second net behind the deterministic rules)
 # is never turned into a question once it reaches its own threshold.
 CRISIS_INTENT = "crisis"
+CRISIS_SCORE_KEY = "crisis_score"  # set by bot/crisis_classifier.py
 DECISION_KEY = "reply_decision"
 # Topics never offered as a guess: they are answered only when clearly asked.
-NOT_GUESSED = {"boundary.out_of_scope", "safety.crisis"}
+NOT_GUESSED = {"boundary.out_of_scope", "boundary.personal_struggle", "safety.crisis"}
 
 
 class ReplyKind(str, Enum):
@@ -44,7 +45,7 @@ class Thresholds(BaseModel):
     answer: float = Field(0.6, ge=0, le=1, description="answer outright at or above this score")
     offer: float = Field(0.3, ge=0, le=1, description="below this score, ask instead of answering")
     margin: float = Field(0.2, ge=0, le=1, description="an outright answer must lead the runner-up by this")
-    crisis: float = Field(0.4, ge=0, le=1, description="the model's crisis intent takes the crisis path from here")
+    crisis: float = Field(0.5, ge=0, le=1, description="the crisis classifier takes the crisis path from here")
     options: int = Field(3, ge=1, le=5, description="at most this many topics in a question")
 
     @root_validator(skip_on_failure=True)
@@ -89,7 +90,11 @@ class Decision(BaseModel):
 
 
 def rank(parse_data: Dict[str, Any]) -> List[Candidate]:
-    """Every candidate the model scored, best first."""
+    """Every candidate the model scored, best first.
+
+    The crisis candidate is scored by the dedicated crisis classifier when the model
+    has one (its probability, not DIET's share among forty intents).
+    """
     selector = (parse_data.get("response_selector") or {}).get(FAQ_INTENT) or {}
     candidates: List[Candidate] = []
     for intent in parse_data.get("intent_ranking") or []:
@@ -102,8 +107,10 @@ def rank(parse_data: Dict[str, Any]) -> List[Candidate]:
                 for option in selector.get("ranking") or []
                 if (key := option.get("intent_response_key"))
             ]
-        elif name:
+        elif name and not (name == CRISIS_INTENT and CRISIS_SCORE_KEY in parse_data):
             candidates.append(Candidate(key=name, score=confidence))
+    if CRISIS_SCORE_KEY in parse_data:
+        candidates.append(Candidate(key=CRISIS_INTENT, score=float(parse_data[CRISIS_SCORE_KEY])))
     return sorted(candidates, key=lambda c: c.score, reverse=True)
 
 
@@ -111,11 +118,21 @@ def decide(ranking: List[Candidate], thresholds: Thresholds) -> Decision:
     """The reply for a ranking: sure enough to answer, nearly sure, or unsure."""
     if not ranking:
         return Decision(kind=ReplyKind.CLARIFY, ranking=ranking, options=thresholds.options)
-    best = ranking[0]
-    runner_up = ranking[1].score if len(ranking) > 1 else 0.0
-    if best.key == CRISIS_INTENT and best.score >= thresholds.crisis:
-        kind = ReplyKind.ANSWER
-    elif best.score < thresholds.offer:
+    crisis = next((c for c in ranking if c.key == CRISIS_INTENT), None)
+    if crisis is not None and crisis.score >= thresholds.crisis:
+        # Its own signal: a likely crisis is never outvoted by a likelier FAQ topic.
+        ranking = [crisis] + [c for c in ranking if c is not crisis]
+        return Decision(kind=ReplyKind.ANSWER, ranking=ranking, options=thresholds.options)
+    if crisis is not None:
+        # Below its threshold the crisis guess is never the answer: it goes last, and the
+        # reply is chosen among the other candidates (kept for the record).
+        ranking = [c for c in ranking if c is not crisis] + [crisis]
+    candidates = ranking[:-1] if crisis is not None else ranking
+    if not candidates:
+        return Decision(kind=ReplyKind.CLARIFY, ranking=ranking, options=thresholds.options)
+    best = candidates[0]
+    runner_up = candidates[1].score if len(candidates) > 1 else 0.0
+    if best.score < thresholds.offer:
         kind = ReplyKind.CLARIFY
     elif best.score >= thresholds.answer and best.score - runner_up >= thresholds.margin:
         kind = ReplyKind.ANSWER

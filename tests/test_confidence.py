@@ -37,6 +37,29 @@ def test_the_models_crisis_guess_is_never_turned_into_a_question_from_its_own_th
     assert decide(ranking(("crisis", 0.3), ("faq/clinic.cost", 0.2)), T).kind is ReplyKind.CLARIFY
 
 
+def test_a_likely_crisis_is_never_outvoted_by_a_likelier_topic() -> None:
+    decision = decide(ranking(("faq/clinic.cost", 0.9), ("crisis", 0.41)), T)
+    assert decision.kind is ReplyKind.ANSWER and decision.best.key == "crisis"
+    assert decide(ranking(("faq/clinic.cost", 0.9), ("crisis", 0.39)), T).best.key == "faq/clinic.cost"
+
+
+def test_an_unlikely_crisis_is_never_the_answer_nor_crowds_out_a_topic() -> None:
+    decision = decide(ranking(("crisis", 0.39), ("faq/clinic.cost", 0.05)), T)
+    assert decision.kind is ReplyKind.CLARIFY and decision.best.key == "faq/clinic.cost"
+    decision = decide(ranking(("crisis", 0.39), ("faq/clinic.cost", 0.35), ("faq/clinic.insurance", 0.01)), T)
+    assert decision.kind is ReplyKind.OFFER and decision.best.key == "faq/clinic.cost"
+    assert decide(ranking(("crisis", 0.39)), T).kind is ReplyKind.CLARIFY
+
+
+def test_the_crisis_classifiers_score_replaces_the_crisis_intents_share() -> None:
+    parse = {"intent_ranking": [{"name": "faq", "confidence": 0.7}, {"name": "crisis", "confidence": 0.3}],
+             "response_selector": {"faq": {"ranking": [{"intent_response_key": "faq/clinic.cost", "confidence": 1.0}]}},
+             "crisis_score": 0.82}
+    assert [(c.key, c.score) for c in rank(parse)] == [("crisis", 0.82), ("faq/clinic.cost", 0.7)]
+    del parse["crisis_score"]
+    assert [(c.key, c.score) for c in rank(parse)] == [("faq/clinic.cost", 0.7), ("crisis", 0.3)]
+
+
 def test_rank_scores_topics_by_intent_times_selector_confidence() -> None:
     parse = {
         "intent_ranking": [{"name": "faq", "confidence": 0.8}, {"name": "greet", "confidence": 0.2}],

@@ -54,6 +54,19 @@ def test_no_measuring_message_is_in_the_training_data(measuring_set) -> None:
     assert leaked == []
 
 
+REDTEAM_SETS = sorted((PROJECT_DIR / "tests" / "redteam").rglob("*.yml"))
+
+
+@pytest.mark.parametrize("redteam_set", REDTEAM_SETS, ids=lambda p: str(p.relative_to(PROJECT_DIR / "tests")))
+def test_no_redteam_message_is_in_the_training_data(redteam_set) -> None:
+    """The red-team sets choose the crisis threshold (tuning sets) or measure it (frozen)."""
+    texts = {core(e["text"]) for e in yaml.safe_load(redteam_set.read_text())} - {""}
+    assert len(texts) > 100
+    training = load_data(str(PROJECT_DIR / "data" / "nlu"))
+    leaked = sorted(e.get("text") for e in training.training_examples if core(e.get("text")) in texts)
+    assert leaked == []
+
+
 def test_every_faq_topic_has_enough_examples() -> None:
     from bot.compile import faq_topics
     from bot.content import load_library

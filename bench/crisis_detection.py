@@ -1,0 +1,98 @@
+"""What the crisis check costs per message: the rules, and the model net's own share.
+
+Run with `make bench`. The rules (bot/safety/) run on every message before the model;
+the model net (bot/crisis_classifier.py) runs inside the NLU parse, on features the
+pipeline computed anyway, so its cost is the logistic regression alone. Messages are
+the tuning red-team sets plus the bench's everyday questions.
+"""
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Callable, List
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.latency import MESSAGES  # noqa: E402
+from bot.safety import detect_crisis, warm_up  # noqa: E402
+
+REPEATS = 5
+
+
+def messages() -> List[str]:
+    texts = list(MESSAGES)
+    for name in ("crisis.yml", "near_misses.yml"):
+        texts += [str(e["text"]) for e in yaml.safe_load((ROOT / "tests" / "redteam" / name).read_text())]
+    return texts
+
+
+def per_message_us(check: Callable[[str], object], texts: List[str]) -> List[float]:
+    samples = []
+    for _ in range(REPEATS):
+        for text in texts:
+            started = time.perf_counter()
+            check(text)
+            samples.append((time.perf_counter() - started) * 1e6)
+    return samples
+
+
+def describe(name: str, samples: List[float]) -> str:
+    ordered = sorted(samples)
+    p99 = ordered[int(0.99 * (len(ordered) - 1))]
+    return (f"{name:<28} mean {statistics.fmean(ordered):7.1f} us   p50 {statistics.median(ordered):7.1f} us"
+            f"   p99 {p99:7.1f} us   max {ordered[-1]:7.1f} us   (n={len(ordered)})")
+
+
+def model_net_us(texts: List[str]) -> List[float]:
+    """Time the classifier's own step while the real model parses each message."""
+    import asyncio
+
+    from rasa.core.agent import Agent
+
+    from bot.crisis_classifier import CrisisClassifier
+    from bot.settings import get_settings
+    from bot.engine import latest_model
+
+    agent = Agent.load(latest_model(get_settings().models_dir))
+    nodes = agent.processor.graph_runner._instantiated_nodes.values()  # type: ignore[union-attr]  # noqa: SLF001
+    node = next((n for n in nodes if isinstance(n._component, CrisisClassifier)), None)  # noqa: SLF001
+    if node is None:
+        print("this model has no crisis classifier")
+        return []
+    samples: List[float] = []
+    step = node._fn  # noqa: SLF001 - the graph calls this with the component and the messages
+
+    def timed(*args: object, **kwargs: object) -> object:
+        started = time.perf_counter()
+        result = step(*args, **kwargs)
+        samples.append((time.perf_counter() - started) * 1e6)
+        return result
+
+    node._fn = timed  # noqa: SLF001
+
+    async def parse_all() -> None:
+        for _ in range(REPEATS):
+            for text in texts:
+                await agent.parse_message(text)
+
+    asyncio.run(parse_all())
+    return samples
+
+
+def main() -> None:
+    texts = messages()
+    warm_up()
+    print(f"crisis check, {len(texts)} messages x {REPEATS}:")
+    print(describe("rules (detect_crisis)", per_message_us(detect_crisis, texts)))
+    model = model_net_us(texts)
+    if model:
+        print(describe("model net (classifier step)", model))
+
+
+if __name__ == "__main__":
+    main()
