@@ -321,6 +321,17 @@ def test_a_patterns_file_outside_the_load_order_fails_loudly(tmp_path: Path) -> 
         load_detector(folder)
 
 
+def test_the_prefilter_never_changes_an_answer() -> None:
+    """Skipping patterns by their required words is only an optimisation: same answers without it."""
+    detector = load_detector(PATTERNS_DIR)
+    fast = [detector.detect(text) for text in SAMPLES]
+    everything = frozenset(range(sum(len(r.patterns) for r in detector.rules) + 1000))
+    detector.index.live = lambda text: everything  # type: ignore[method-assign]
+    slow = [detector.detect(text) for text in SAMPLES]
+    changed = [t for t, a, b in zip(SAMPLES, fast, slow) if (a and a.name) != (b and b.name)]
+    assert not changed, changed
+
+
 # --------------------------------------------------------------------------- invariance
 PUNCTUATION = ".,!?;:'\"\u2019\u2018\u201c\u201d()\u2026"
 NEUTRAL_PREFIXES = ["hi. ", "Hello! ", "hey there, ", "Good morning. ", "Thanks for the info earlier. ", "ok so "]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
-from typing import Callable, Dict, FrozenSet, Iterator, List, Match, Optional, Pattern, Tuple
+from typing import AbstractSet, Callable, Dict, FrozenSet, Iterator, List, Match, Optional, Pattern, Tuple
 
 from bot.errors import ConfigError
 from bot.safety.prefilter import Candidate, KeyIndex
@@ -54,14 +54,12 @@ class Rule:
     def __init__(self, spec: RuleSpec, patterns: List[Pattern[str]], guards: List[Guard]) -> None:
         self.name, self.category, self.guards = spec.name, spec.category, guards
         self.patterns = [Candidate(p) for p in patterns]
-        self.keys: Optional[FrozenSet[str]] = None  # set by Detector: union of the patterns' keys
+        self.ids: FrozenSet[int] = frozenset()  # set by Detector once the patterns have ids
 
-    def matches(self, text: str, present: FrozenSet[str], context: Context) -> bool:
+    def matches(self, text: str, live: AbstractSet[int], context: Context) -> bool:
         """Is there a match that no guard suppresses? (Suppressed: look again one place on.)"""
-        if self.keys is not None and self.keys.isdisjoint(present):
-            return False
         for candidate in self.patterns:
-            if not candidate.may_match(present):
+            if candidate.id not in live:
                 continue
             pos = 0
             while True:
@@ -92,9 +90,9 @@ class Detector:
                 self.masks.append(([Candidate(self.compile(p)) for p in m.patterns], m.context))
         known = set(self.contexts) | {m.context for m in spec.masks if m.context}
         for name, g in spec.guards.items():
-            for c in g.context_all + g.context_none:
-                if c not in known:
-                    raise ConfigError(f"{spec.origin(f'guards.{name}')}: unknown context {c!r}")
+            for flag in g.context_all + g.context_none:
+                if flag not in known:
+                    raise ConfigError(f"{spec.origin(f'guards.{name}')}: unknown context {flag!r}")
         self.rules: List[Rule] = []
         for r in spec.rules:
             with _blame(spec, f"rules.{r.name}"):
@@ -108,8 +106,7 @@ class Detector:
                 self.rules.append(Rule(r, [self.compile(p) for p in r.patterns], own))
         self.index = KeyIndex([p for r in self.rules for p in r.patterns] + [p for ps, _ in self.masks for p in ps])
         for rule in self.rules:  # a rule is skipped outright when none of its patterns may match
-            keys = [p.keys for p in rule.patterns]
-            rule.keys = None if any(k is None for k in keys) else frozenset().union(*keys)  # type: ignore[arg-type]
+            rule.ids = frozenset(p.id for p in rule.patterns)
         self.treatment = self.compile(r"\b(?:{treatment}|{clinic_noun})\b")
         asks = self.contexts.get("asks_treatment", (None, []))[0]
         if asks is None:
@@ -154,18 +151,18 @@ class Detector:
 
     def detect(self, text: str) -> Optional[Rule]:
         canon = self.text.canonical(text)
-        present = self.index.present(canon)
+        live = self.index.live(canon)
         flags: Dict[str, bool] = {}
         for patterns, flag in self.masks:
             for mask in patterns:
-                if mask.may_match(present):
+                if mask.id in live:
                     canon, hits = mask.pattern.subn(" ~ ", canon)
                     if flag and hits:
                         flags[flag] = True
         canon = SPACES.sub(" ", canon)
         context = self.context_of(canon, flags)
         for rule in self.rules:
-            if rule.matches(canon, present, context):
+            if not rule.ids.isdisjoint(live) and rule.matches(canon, live, context):
                 return rule
         return None
 

@@ -7,12 +7,13 @@ when one of them occurs in the message.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Pattern, Sequence
+import sys
+from typing import AbstractSet, Any, Dict, FrozenSet, Iterable, List, Optional, Pattern, Sequence, Set, Tuple
 
-try:  # the regex parser: re._parser from 3.11
-    import re._parser as _sre  # type: ignore[import-not-found,import]
-except ImportError:  # Python 3.10: sre_parse
-    import sre_parse as _sre  # type: ignore[no-redef]
+if sys.version_info >= (3, 11):  # the regex parser moved to re._parser in 3.11
+    import re._parser as _sre
+else:
+    import sre_parse as _sre
 
 # Words so frequent that a pattern keyed on them would be tried on almost every message.
 _COMMON = frozenset("""a about an and are as at be but can cant do dont feel for from get have how i if im
@@ -40,8 +41,8 @@ def _literal_options(op: Any, av: Any) -> Optional[List[str]]:
     return None
 
 
-def _required_literals(items: Iterable[Any]) -> Optional[FrozenSet[str]]:
-    """Literal strings one of which every match of the parsed pattern contains (None: unknown).
+def _literal_sets(items: Iterable[Any]) -> List[FrozenSet[str]]:
+    """Sets of literal strings such that every match of the parsed pattern contains one of each.
 
     A literal that the pattern bounds with \\b is padded with spaces (the canonical text is
     " a b c "), which makes "od" a key for " od " and not for every "good".
@@ -83,51 +84,92 @@ def _required_literals(items: Iterable[Any]) -> Optional[FrozenSet[str]]:
         if found:
             candidates.append(minimal(found))
     close(len(items))
-    if not candidates:
-        return None
-    # The most selective set: no tiny or common word in it, then the longest shortest member.
-    return max(candidates, key=lambda c: (not any(len(t.strip()) < 3 or t.strip() in _COMMON for t in c),
-                                          min(map(len, c)), -len(c)))
+    return candidates
 
 
-def required_literals(pattern: Pattern[str]) -> Optional[FrozenSet[str]]:
-    return _required_literals(_sre.parse(pattern.pattern))
+def _selectivity(literals: FrozenSet[str]) -> Tuple[bool, int, int]:
+    """Higher is rarer: no tiny or common word in the set, then the longest shortest member."""
+    return (not any(len(t.strip()) < 3 or t.strip() in _COMMON for t in literals),
+            min(map(len, literals)), -len(literals))
+
+
+def _required_literals(items: Iterable[Any]) -> Optional[FrozenSet[str]]:
+    """The most selective of the literal sets (None: the pattern requires no literal)."""
+    return max(_literal_sets(items), key=_selectivity, default=None)
+
+
+def required_literal_sets(pattern: Pattern[str], most: int = 3) -> List[FrozenSet[str]]:
+    """Up to `most` literal sets, best first.
+
+    Each set alone is a sound filter; requiring several at once skips far more patterns, e.g.
+    "feel like ... dying" is not tried on every message that says "dying".
+    """
+    sets = sorted(set(_literal_sets(_sre.parse(pattern.pattern).data)), key=_selectivity, reverse=True)
+    # Beyond the best set, only sets free of tiny and common words: their literals join the
+    # shared key pool, and a key such as "the" would swallow every longer literal containing it.
+    return sets[:1] + [s for s in sets[1:most] if _selectivity(s)[0]]
 
 
 class Candidate:
-    """A compiled pattern and the literals one of which its every match contains."""
+    """A compiled pattern and the literal sets its every match contains one member of each of."""
 
     def __init__(self, pattern: Pattern[str]) -> None:
         self.pattern = pattern
-        self.triggers = required_literals(pattern)
-        self.keys: Optional[FrozenSet[str]] = None  # set by KeyIndex: shortest forms of triggers
+        self.triggers = required_literal_sets(pattern)
+        self.id = -1  # set by KeyIndex
+        self.keys: List[FrozenSet[str]] = []  # set by KeyIndex: shortest forms of each trigger set
 
     def may_match(self, present: FrozenSet[str]) -> bool:
-        return self.keys is None or not self.keys.isdisjoint(present)
+        return all(not keys.isdisjoint(present) for keys in self.keys)
 
 
 class KeyIndex:
-    """The shortest trigger literals of all patterns, looked up in a message by its 3-grams.
+    """Which patterns a message can match, found from the trigger literals it contains.
 
-    A message then costs one substring test per key that shares a 3-gram with it, and each
-    pattern is tried only if one of the keys inside its triggers occurs in the text.
+    Keys are the shortest trigger literals, looked up in a message by its 3-grams; each key
+    lists the patterns whose best trigger set it belongs to, so a message only ever touches
+    the patterns its words point at (then their other trigger sets are checked too).
     """
 
     def __init__(self, candidates: Sequence[Candidate]) -> None:
-        literals: FrozenSet[str] = frozenset().union(*(c.triggers or () for c in candidates))
+        literals: FrozenSet[str] = frozenset().union(*(t for c in candidates for t in c.triggers))
         short = frozenset(t for t in literals if len(t.strip()) < 3)  # keys only for themselves
         self.keys = sorted(minimal(literals - short) | short)
         self.by_gram: Dict[str, List[str]] = {}
         for key in self.keys:
             self.by_gram.setdefault(key[:3], []).append(key)
         self.short_keys = [k for k in self.keys if len(k) < 3]  # no 3-gram: always tested
-        for c in candidates:
-            if c.triggers:
-                c.keys = frozenset().union(*(self.present(t, short_keys=False) for t in c.triggers))
-                c.keys |= c.triggers & short
+        self.unkeyed: List[int] = []  # patterns with no required literal: always candidates
+        self.by_key: Dict[str, List[int]] = {}
+        self.more_keys: Dict[int, List[FrozenSet[str]]] = {}  # trigger sets beyond the first
+        for i, c in enumerate(candidates):
+            c.id = i
+            c.keys = [frozenset().union(*(self.present(t, short_keys=False) for t in triggers)) | (triggers & short)
+                      for triggers in c.triggers]
+            if not c.keys:
+                self.unkeyed.append(i)
+                continue
+            for key in c.keys[0]:
+                self.by_key.setdefault(key, []).append(i)
+            if len(c.keys) > 1:
+                self.more_keys[i] = c.keys[1:]
 
     def present(self, text: str, short_keys: bool = True) -> FrozenSet[str]:
         """The keys that occur in the text."""
         grams = {text[i:i + 3] for i in range(len(text) - 2)}
-        found = [k for g in grams for k in self.by_gram.get(g, ()) if k in text]
-        return frozenset(found + [k for k in self.short_keys if short_keys and k in text])
+        by_gram = self.by_gram
+        found = [k for g in grams & by_gram.keys() for k in by_gram[g] if k in text]
+        if short_keys:
+            found += [k for k in self.short_keys if k in text]
+        return frozenset(found)
+
+    def live(self, text: str) -> Set[int]:
+        """The ids of the patterns that may match the text (all others certainly do not)."""
+        present = self.present(text)
+        by_key = self.by_key
+        ids = set(self.unkeyed)
+        for key in present:
+            ids.update(by_key.get(key, ()))
+        more = self.more_keys
+        ids.difference_update([i for i in ids & more.keys() if any(k.isdisjoint(present) for k in more[i])])
+        return ids
