@@ -25,6 +25,7 @@ PATTERN_FILES: Tuple[str, ...] = (
     "ideation.yml",
     "farewell.yml",
     "means.yml",
+    "imminence.yml",
     "self_injury.yml",
     "mentions.yml",  # the catch-all mention of suicide comes after every specific self-harm rule
     "harm_to_others.yml",
