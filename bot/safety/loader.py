@@ -28,6 +28,7 @@ PATTERN_FILES: Tuple[str, ...] = (
     "imminence.yml",
     "self_injury.yml",
     "mentions.yml",  # the catch-all mention of suicide comes after every specific self-harm rule
+    "third_person.yml",
     "harm_to_others.yml",
     "abuse.yml",
 )
