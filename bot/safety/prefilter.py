@@ -8,6 +8,7 @@ when one of them occurs in the message.
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from typing import AbstractSet, Any, Dict, FrozenSet, Iterable, List, Optional, Pattern, Sequence, Set, Tuple
 
 if sys.version_info >= (3, 11):  # the regex parser moved to re._parser in 3.11
@@ -123,6 +124,10 @@ class Candidate:
         return all(not keys.isdisjoint(present) for keys in self.keys)
 
 
+def _grams(text: str) -> List[str]:
+    return [text[i:i + 3] for i in range(len(text) - 2)]
+
+
 class KeyIndex:
     """Which patterns a message can match, found from the trigger literals it contains.
 
@@ -132,20 +137,26 @@ class KeyIndex:
     """
 
     def __init__(self, candidates: Sequence[Candidate]) -> None:
-        literals: FrozenSet[str] = frozenset().union(*(t for c in candidates for t in c.triggers))
-        short = frozenset(t for t in literals if len(t.strip()) < 3)  # keys only for themselves
-        self.keys = sorted(minimal(literals - short) | short)
+        # Each trigger set is reduced to its own shortest members ("kill" needs no key once "kil"
+        # is one), never across patterns: a short literal of one pattern ("king") would otherwise
+        # become the key of every other pattern's longer word that contains it ("thinking").
+        for c in candidates:
+            c.keys = [minimal(frozenset(t for t in triggers if len(t.strip()) >= 3))
+                      | frozenset(t for t in triggers if len(t.strip()) < 3) for triggers in c.triggers]
+        self.keys = sorted(frozenset().union(*(k for c in candidates for k in c.keys)))
+        # Each key is filed under its rarest 3-gram (rare among the keys, so rare in text too):
+        # a message's common grams ("the", "ing") then lead to few substring tests.
+        spread = Counter(g for key in self.keys for g in set(_grams(key)))
         self.by_gram: Dict[str, List[str]] = {}
         for key in self.keys:
-            self.by_gram.setdefault(key[:3], []).append(key)
+            if len(key) >= 3:
+                self.by_gram.setdefault(min(_grams(key), key=lambda g: (spread[g], g)), []).append(key)
         self.short_keys = [k for k in self.keys if len(k) < 3]  # no 3-gram: always tested
         self.unkeyed: List[int] = []  # patterns with no required literal: always candidates
         self.by_key: Dict[str, List[int]] = {}
         self.more_keys: Dict[int, List[FrozenSet[str]]] = {}  # trigger sets beyond the first
         for i, c in enumerate(candidates):
             c.id = i
-            c.keys = [frozenset().union(*(self.present(t, short_keys=False) for t in triggers)) | (triggers & short)
-                      for triggers in c.triggers]
             if not c.keys:
                 self.unkeyed.append(i)
                 continue
