@@ -200,6 +200,20 @@ def test_examples_from_the_safety_issue(text: str, expected: Optional[CrisisCate
     ("what is the lethal dose of ketamine", CrisisCategory.self_harm),
     # Polite sign-offs get no exception: a final goodbye is often polite too.
     ("I'm done. goodbye.", CrisisCategory.self_harm),
+    # Conditional plans: a strong ending after any condition, a weak one only after a failure.
+    ("if KAP fails that's it for me", CrisisCategory.self_harm),
+    ("if this doesn't work I'm done", CrisisCategory.self_harm),
+    ("if insurance doesn't cover it I'm done with this clinic", None),
+    # Abuse of someone else, and threats against the writer's own family or pets, are abuse;
+    # drug abuse is not.
+    ("my neighbour beats his kids", CrisisCategory.abuse),
+    ("my partner keeps threatening to hurt my dog if I leave", CrisisCategory.abuse),
+    ("can ketamine be abused?", None),
+    ("I have a plan to kill my stepdad", CrisisCategory.harm_to_others),
+    # Preparation needs a worrying cue, and not around a diagnosis.
+    ("I updated my will after my cancer diagnosis", None),
+    ("i updated my will and wrote down all my passwords for my wife, she'll need them soon",
+     CrisisCategory.self_harm),
 ])
 def test_documented_decisions(text: str, expected: Optional[CrisisCategory]) -> None:
     assert outcome(text) == expected

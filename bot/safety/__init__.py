@@ -43,6 +43,15 @@ Decisions (pinned in tests/test_safety.py)
   person at risk now is a crisis (category self_harm).
 - Informational mentions ("suicide rates in depression") are no crisis unless they come with a
   question about the treatment.
+- A conditional plan is a crisis: "if KAP fails that's it for me". A strong ending ("I'll end
+  it") counts after any condition; a weak one ("I'm done") only after a failure ("if this
+  doesn't work I'm done"), and never with an object ("I'm done with this clinic").
+- Abuse of someone else told by the writer ("my neighbour beats his kids") is abuse; so is a
+  threat against the writer's own children or pets ("he'll hurt my dog if I leave"). Questions
+  about drug abuse, misuse or addiction ("can ketamine be abused?") are never abuse.
+- A will, life insurance or funeral wishes count as preparation only with a worrying cue
+  (passwords left for a spouse, "she'll need them soon", "no point waiting"), and not around a
+  diagnosis, a wedding, a new baby or time off.
 """
 from __future__ import annotations
 
