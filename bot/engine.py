@@ -3,7 +3,7 @@
 ``Assistant.respond(sender_id, text)`` is the single path every channel uses
 (HTTP API, Rasa REST, socket.io, messaging), in this order:
 
-1. the deterministic crisis check (bot/safety.py), before any model;
+1. the deterministic crisis check (bot/safety/), before any model;
 2. a crisis statement is answered at once with the clinic's crisis resources,
    recorded in the conversation without asking the model, and any open form
    is closed; a question about the treatment that mentions suicidality gets

@@ -1,4 +1,4 @@
-"""The deterministic crisis detector (bot/safety.py) against the red-team sets.
+"""The deterministic crisis detector (bot/safety/) against the red-team sets.
 
 Gates: every message of tests/redteam/crisis.yml is detected (recall 100%), at most 3% of
 tests/redteam/near_misses.yml is, categories and the asks_about_treatment flag are right, and
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import re
+import shutil
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -19,7 +20,8 @@ from hypothesis import strategies as st
 
 from bot.errors import ConfigError
 from bot.safety import (
-    PATTERNS_FILE,
+    PATTERN_FILES,
+    PATTERNS_DIR,
     CrisisCategory,
     CrisisSignal,
     canonical,
@@ -198,6 +200,20 @@ def test_examples_from_the_safety_issue(text: str, expected: Optional[CrisisCate
     ("what is the lethal dose of ketamine", CrisisCategory.self_harm),
     # Polite sign-offs get no exception: a final goodbye is often polite too.
     ("I'm done. goodbye.", CrisisCategory.self_harm),
+    # Conditional plans: a strong ending after any condition, a weak one only after a failure.
+    ("if KAP fails that's it for me", CrisisCategory.self_harm),
+    ("if this doesn't work I'm done", CrisisCategory.self_harm),
+    ("if insurance doesn't cover it I'm done with this clinic", None),
+    # Abuse of someone else, and threats against the writer's own family or pets, are abuse;
+    # drug abuse is not.
+    ("my neighbour beats his kids", CrisisCategory.abuse),
+    ("my partner keeps threatening to hurt my dog if I leave", CrisisCategory.abuse),
+    ("can ketamine be abused?", None),
+    ("I have a plan to kill my stepdad", CrisisCategory.harm_to_others),
+    # Preparation needs a worrying cue, and not around a diagnosis.
+    ("I updated my will after my cancer diagnosis", None),
+    ("i updated my will and wrote down all my passwords for my wife, she'll need them soon",
+     CrisisCategory.self_harm),
 ])
 def test_documented_decisions(text: str, expected: Optional[CrisisCategory]) -> None:
     assert outcome(text) == expected
@@ -267,24 +283,67 @@ def test_normalise_keeps_text_readable() -> None:
 
 
 # --------------------------------------------------------------------------- the patterns file
-def test_patterns_file_loads_and_names_are_unique() -> None:
+def test_patterns_files_load_and_names_are_unique() -> None:
     names = rule_names()
     assert len(names) == len(set(names))
-    assert load_detector(PATTERNS_FILE).rules
+    assert load_detector(PATTERNS_DIR).rules
+    assert sorted(p.name for p in PATTERNS_DIR.glob("*.yml")) == sorted(PATTERN_FILES)
+
+
+def test_rules_keep_the_order_of_the_files() -> None:
+    """Rule order is priority order: the files are read in PATTERN_FILES order, not directory order."""
+    by_file = [load_detector([PATTERNS_DIR / "common.yml", PATTERNS_DIR / "guards.yml", PATTERNS_DIR / name])
+               for name in PATTERN_FILES if name not in ("common.yml", "guards.yml")]
+    assert [r.name for d in by_file for r in d.rules] == rule_names()
+    assert rule_names()[0].startswith("medical.") and rule_names()[-1].startswith("abuse.")
+
+
+def _patterns_copy(tmp_path: Path, name: str) -> Path:
+    folder = tmp_path / name
+    shutil.copytree(PATTERNS_DIR, folder)
+    return folder
 
 
 def test_a_broken_patterns_file_fails_loudly(tmp_path: Path) -> None:
-    text = PATTERNS_FILE.read_text(encoding="utf-8")
-    for name, old, new, error in [
-        ("broken.yml", "'\\bnoose\\b'", "'\\bnoose(\\b'", "broken.yml"),  # a regex that cannot compile
-        ("unquoted.yml", "['off', 'odd'", "[off, 'odd'", "quote every word"),  # YAML reads off as false
-        ("macro.yml", "{others_self}", "{nobody_defined_this}", "unknown macro"),
+    for case, old, new, error in [
+        ("broken", "'\\bnoose\\b'", "'\\bnoose(\\b'", "bad pattern"),  # a regex that cannot compile
+        ("unquoted", "['off', 'odd'", "[off, 'odd'", "quote every word"),  # YAML reads off as false
+        ("macro", "{others_self}", "{nobody_defined_this}", "unknown macro"),
     ]:
-        assert old in text, f"the test needs {old!r} in the patterns file"
-        path = tmp_path / name
-        path.write_text(text.replace(old, new, 1), encoding="utf-8")
-        with pytest.raises(ConfigError, match=error):
-            load_detector(path)
+        folder = _patterns_copy(tmp_path, case)
+        path = next(p for p in sorted(folder.glob("*.yml")) if old in p.read_text(encoding="utf-8"))
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+        with pytest.raises(ConfigError, match=error) as raised:
+            load_detector(folder)
+        assert path.name in str(raised.value), f"the error should name the file: {raised.value}"
+
+
+def test_a_name_defined_in_two_files_fails_loudly(tmp_path: Path) -> None:
+    folder = _patterns_copy(tmp_path, "twice")
+    first = (folder / PATTERN_FILES[-1]).read_text(encoding="utf-8")
+    name = re.search(r"- name: (\S+)", first).group(1)  # type: ignore[union-attr]
+    with open(folder / PATTERN_FILES[-2], "a", encoding="utf-8") as f:
+        f.write(f"  - name: {name}\n    category: abuse\n    patterns: ['\\bxyzzy\\b']\n")
+    with pytest.raises(ConfigError, match="already defined"):
+        load_detector(folder)
+
+
+def test_a_patterns_file_outside_the_load_order_fails_loudly(tmp_path: Path) -> None:
+    folder = _patterns_copy(tmp_path, "stray")
+    (folder / "extra.yml").write_text("version: 1\nrules: []\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="extra.yml"):
+        load_detector(folder)
+
+
+def test_the_prefilter_never_changes_an_answer() -> None:
+    """Skipping patterns by their required words is only an optimisation: same answers without it."""
+    detector = load_detector(PATTERNS_DIR)
+    fast = [detector.detect(text) for text in SAMPLES]
+    everything = frozenset(range(sum(len(r.patterns) for r in detector.rules) + 1000))
+    detector.index.live = lambda text: everything  # type: ignore[method-assign]
+    slow = [detector.detect(text) for text in SAMPLES]
+    changed = [t for t, a, b in zip(SAMPLES, fast, slow) if (a and a.name) != (b and b.name)]
+    assert not changed, changed
 
 
 # --------------------------------------------------------------------------- invariance

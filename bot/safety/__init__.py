@@ -1,0 +1,107 @@
+"""Deterministic crisis detection: runs on every message before any model sees it.
+
+``detect_crisis(text)`` returns a :class:`CrisisSignal` (what kind of crisis, the name of the
+rule that matched, whether the message also asks about the treatment) or ``None``. It is rules
+only: the same text always gives the same answer, it never depends on model confidence, it
+makes no network calls, and a typical message takes a fraction of a millisecond.
+
+How a message is matched
+------------------------
+1. :func:`canonical` puts it in one form: Unicode NFKC, casefolded, accents and zero-width or
+   other format characters removed, curly quotes straightened and apostrophes deleted ("don't",
+   "dont" and "don’t" are the same word), leetspeak inside words undone ("k1ll", "su!cide"),
+   other punctuation turned into spaces, whitespace collapsed, every run of a repeated letter
+   collapsed to one ("sooooo" -> "so"; "kill" and "kil" -> "kil"), chat spellings mapped
+   ("wanna" -> "want to") and near-misspellings of a few key words corrected by edit distance
+   ("sucide", "suicidle" -> "suicide").
+2. ``masks`` from the patterns files blank out spans that must not trigger anything (clear
+   denials such as "I'm not suicidal", another person's past suicide, "career suicide"); a mask
+   may also raise a context flag that rules consult.
+3. ``rules`` are tried in load order (medical emergency, self-harm, harm to others, abuse);
+   the first match that none of its guards suppresses is the answer.
+
+Patterns, word lists and guards are data in ``bot/safety/patterns/*.yml``, one file per family
+of rules, read in the fixed order of ``PATTERN_FILES`` (rule order is priority order) and
+compiled once (call :func:`warm_up` at start-up). Punctuation never changes the result, because the
+canonical form has none; only the ``asks_about_treatment`` flag looks at "?" (to tell a
+question from a statement).
+
+Decisions (pinned in tests/test_safety.py)
+------------------------------------------
+- A clear denial masks only itself: "I'm not suicidal, just curious" is no crisis, but "I'm not
+  suicidal but I think about dying every day" is. "Not actively suicidal" is not a denial.
+- The past counts as past only when it is clearly over: "I used to self-harm years ago but I'm
+  fine now" is no crisis; "I used to feel suicidal" (no sign it ended) and "I used to cut, lately
+  the urges are back" are.
+- A question about the treatment that mentions suicidality or self-harm always gets a signal,
+  with ``asks_about_treatment`` set, so resources are shown AND the question answered. A medical
+  emergency never sets the flag: the answer to "I took a bunch of pills, is that a problem for
+  my appointment?" is to call for help.
+- Past abuse asked about as a treatment question is no crisis ("my dad beat me as a kid, can
+  KAP help with the trauma?"); abuse in the present tense, or recent, always is.
+- Another person's past suicide is grief, not danger ("my brother died by suicide"); another
+  person at risk now is a crisis (category self_harm).
+- Informational mentions ("suicide rates in depression") are no crisis unless they come with a
+  question about the treatment.
+- A conditional plan is a crisis: "if KAP fails that's it for me". A strong ending ("I'll end
+  it") counts after any condition; a weak one ("I'm done") only after a failure ("if this
+  doesn't work I'm done"), and never with an object ("I'm done with this clinic").
+- Abuse of someone else told by the writer ("my neighbour beats his kids") is abuse; so is a
+  threat against the writer's own children or pets ("he'll hurt my dog if I leave"). Questions
+  about drug abuse, misuse or addiction ("can ketamine be abused?") are never abuse.
+- A will, life insurance or funeral wishes count as preparation only with a worrying cue
+  (passwords left for a spouse, "she'll need them soon", "no point waiting"), and not around a
+  diagnosis, a wedding, a new baby or time off.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import List, Optional
+
+from bot.safety.detector import Detector
+from bot.safety.loader import PATTERN_FILES, PATTERNS_DIR, load_detector
+from bot.safety.signal import CrisisCategory, CrisisSignal
+from bot.safety.text import normalise
+
+# The package's modules, one job each: signal (what is answered), spec (the files' shapes),
+# loader (which files, in which order), text (canonical form), prefilter (which patterns can
+# match at all), detector (compiled rules and the matching loop).
+
+
+@lru_cache(maxsize=1)
+def _detector() -> Detector:
+    return load_detector(PATTERNS_DIR)
+
+
+def warm_up() -> None:
+    """Load and compile the rules now (under a second), e.g. in the app's start-up."""
+    _detector()
+
+
+def rule_names() -> List[str]:
+    """Every rule name, in priority order (a CrisisSignal.rule is always one of these)."""
+    return [rule.name for rule in _detector().rules]
+
+
+def canonical(text: str) -> str:
+    """The form rules match against (for debugging and tests)."""
+    return _detector().canonical(text).strip()
+
+
+def detect_crisis(text: str) -> Optional[CrisisSignal]:
+    """The crisis signal in ``text``, or ``None``; never depends on anything but the text."""
+    if not isinstance(text, str):
+        raise TypeError(f"detect_crisis expects str, not {type(text).__name__}")
+    if not text.strip():
+        return None
+    detector = _detector()
+    rule = detector.detect(text)
+    if rule is None:
+        return None
+    asks = (rule.category is not CrisisCategory.medical_emergency
+            and detector.asks_about_treatment(text))
+    return CrisisSignal(category=rule.category, rule=rule.name, asks_about_treatment=asks)
+
+
+__all__ = ["CrisisCategory", "CrisisSignal", "detect_crisis", "normalise", "canonical", "load_detector",
+           "rule_names", "warm_up", "PATTERNS_DIR", "PATTERN_FILES"]

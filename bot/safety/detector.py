@@ -1,0 +1,176 @@
+"""The compiled rule set: masks, contexts, guards and rules, and the matching loop."""
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from typing import AbstractSet, Callable, Dict, FrozenSet, Iterator, List, Match, Optional, Pattern, Tuple
+
+from bot.errors import ConfigError
+from bot.safety.prefilter import Candidate, KeyIndex
+from bot.safety.spec import GuardSpec, PatternSet, RuleSpec
+from bot.safety.text import SPACES, Canonicaliser, normalise
+
+WINDOW = 80  # characters of context that guards look at on each side of a match
+_ESCAPE = re.compile(r"\\.")
+_LETTERS = re.compile(r"[a-z]+")
+_MACRO = re.compile(r"\{([a-z_]+)\}")
+_MACRO_DEPTH = 5  # macros may use macros; deeper nesting is a sign of a loop
+
+Context = Callable[[str], bool]
+
+
+@contextmanager
+def _blame(spec: PatternSet, item: str) -> Iterator[None]:
+    """Name the file and the item in a ConfigError raised while compiling it."""
+    try:
+        yield
+    except ConfigError as exc:
+        raise ConfigError(f"{spec.origin(item)}: {exc}") from exc
+
+
+class Guard:
+    def __init__(self, spec: GuardSpec, compile_: Callable[[str], Pattern[str]]) -> None:
+        def join(patterns: List[str], template: str) -> Optional[Pattern[str]]:
+            return compile_(template.format("|".join(f"(?:{p})" for p in patterns))) if patterns else None
+
+        self.before = join(spec.before, r"\b(?:{})$")
+        self.after = join(spec.after, r"^(?:{})\b")
+        self.near = join(spec.near, "(?:{})")
+        self.local = spec.local
+        self.context_all, self.context_none = spec.context_all, spec.context_none
+
+    def suppresses(self, text: str, m: Match[str], context: Context) -> bool:
+        if self.local:
+            start, end = m.span()
+            hit = ((self.before and self.before.search(text[max(0, start - WINDOW):start].rstrip()))
+                   or (self.after and self.after.search(text[end:end + WINDOW].lstrip()))
+                   or (self.near and self.near.search(text[max(0, start - WINDOW):end + WINDOW])))
+            if not hit:
+                return False
+        return all(context(c) for c in self.context_all) and not any(context(c) for c in self.context_none)
+
+
+class Rule:
+    def __init__(self, spec: RuleSpec, patterns: List[Pattern[str]], guards: List[Guard]) -> None:
+        self.name, self.category, self.guards = spec.name, spec.category, guards
+        self.patterns = [Candidate(p) for p in patterns]
+        self.ids: FrozenSet[int] = frozenset()  # set by Detector once the patterns have ids
+
+    def matches(self, text: str, live: AbstractSet[int], context: Context) -> bool:
+        """Is there a match that no guard suppresses? (Suppressed: look again one place on.)"""
+        for candidate in self.patterns:
+            if candidate.id not in live:
+                continue
+            pos = 0
+            while True:
+                m = candidate.pattern.search(text, pos)
+                if not m:
+                    break
+                if not any(g.suppresses(text, m, context) for g in self.guards):
+                    return True
+                pos = m.start() + 1
+        return False
+
+
+class Detector:
+    def __init__(self, spec: PatternSet) -> None:
+        self.text = Canonicaliser(spec.protected_words, spec.token_map, spec.fuzzy.words, spec.fuzzy.never)
+        self.macros = spec.macros
+        self.contexts: Dict[str, Tuple[Optional[Pattern[str]], List[str]]] = {}
+        for name, c in spec.contexts.items():
+            with _blame(spec, f"contexts.{name}"):
+                self.contexts[name] = (self._any(c.any), c.all_of)
+        guards: Dict[str, Guard] = {}
+        for name, g in spec.guards.items():
+            with _blame(spec, f"guards.{name}"):
+                guards[name] = Guard(g, self.compile)
+        self.masks: List[Tuple[List[Candidate], Optional[str]]] = []
+        for m in spec.masks:
+            with _blame(spec, f"masks.{m.name}"):
+                self.masks.append(([Candidate(self.compile(p)) for p in m.patterns], m.context))
+        known = set(self.contexts) | {m.context for m in spec.masks if m.context}
+        for name, g in spec.guards.items():
+            for flag in g.context_all + g.context_none:
+                if flag not in known:
+                    raise ConfigError(f"{spec.origin(f'guards.{name}')}: unknown context {flag!r}")
+        self.rules: List[Rule] = []
+        for r in spec.rules:
+            with _blame(spec, f"rules.{r.name}"):
+                missing = [g for g in r.guards if g not in guards]
+                if missing:
+                    raise ConfigError(f"unknown guards {missing}")
+                own = [guards[g] for g in r.guards]
+                if r.unless_before or r.unless_after or r.unless_near:
+                    own.append(Guard(GuardSpec(before=r.unless_before, after=r.unless_after, near=r.unless_near),
+                                     self.compile))
+                self.rules.append(Rule(r, [self.compile(p) for p in r.patterns], own))
+        self.index = KeyIndex([p for r in self.rules for p in r.patterns] + [p for ps, _ in self.masks for p in ps])
+        for rule in self.rules:  # a rule is skipped outright when none of its patterns may match
+            rule.ids = frozenset(p.id for p in rule.patterns)
+        self.treatment = self.compile(r"\b(?:{treatment}|{clinic_noun})\b")
+        asks = self.contexts.get("asks_treatment", (None, []))[0]
+        if asks is None:
+            raise ConfigError("contexts.asks_treatment: needed (with patterns) for asks_about_treatment")
+        self.asks: Pattern[str] = asks
+
+    # -- patterns are written in ordinary spelling and folded like the text they match
+    def compile(self, source: str) -> Pattern[str]:
+        for _ in range(_MACRO_DEPTH):
+            source = _MACRO.sub(lambda m: self._macro(m.group(1)), source)
+        escapes: List[str] = []
+        source = _ESCAPE.sub(lambda m: escapes.append(m.group()) or f"\x00{len(escapes) - 1}\x01", source)  # type: ignore[func-returns-value]
+        source = _LETTERS.sub(lambda m: self.text.fold(m.group()), source)
+        source = re.sub("\x00(\\d+)\x01", lambda m: escapes[int(m.group(1))], source)
+        try:
+            return re.compile(source)
+        except re.error as exc:
+            raise ConfigError(f"bad pattern ({exc}): {source[:120]}") from exc
+
+    def _macro(self, name: str) -> str:
+        if name not in self.macros:
+            raise ConfigError(f"unknown macro {{{name}}}")
+        return self.macros[name]
+
+    def _any(self, patterns: List[str]) -> Optional[Pattern[str]]:
+        return self.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+
+    # -- text
+    def canonical(self, text: str) -> str:
+        return self.text.canonical(text)
+
+    def context_of(self, text: str, flags: Dict[str, bool]) -> Context:
+        """Context flags, each computed on first use only (most messages need none)."""
+        def holds(name: str) -> bool:
+            if name not in flags:
+                pattern, all_of = self.contexts.get(name, (None, []))
+                flags[name] = ((pattern is None or bool(pattern.search(text)))
+                               and all(holds(c) for c in all_of)
+                               and (pattern is not None or bool(all_of)))
+            return flags[name]
+        return holds
+
+    def detect(self, text: str) -> Optional[Rule]:
+        canon = self.text.canonical(text)
+        live = self.index.live(canon)
+        flags: Dict[str, bool] = {}
+        for patterns, flag in self.masks:
+            for mask in patterns:
+                if mask.id in live:
+                    canon, hits = mask.pattern.subn(" ~ ", canon)
+                    if flag and hits:
+                        flags[flag] = True
+        canon = SPACES.sub(" ", canon)
+        context = self.context_of(canon, flags)
+        for rule in self.rules:
+            if not rule.ids.isdisjoint(live) and rule.matches(canon, live, context):
+                return rule
+        return None
+
+    def asks_about_treatment(self, text: str) -> bool:
+        """Does a sentence of the message ask about the treatment? ("?" counts here, and only here.)"""
+        asks, treatment = self.asks, self.treatment
+        for sentence in re.split(r"(?<=[.!?\n;])", normalise(text)):
+            canon = self.text.canonical(sentence)
+            if asks.search(canon) or ("?" in sentence and treatment.search(canon)):
+                return True
+        return False

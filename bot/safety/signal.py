@@ -1,0 +1,23 @@
+"""What the crisis detector answers: the kind of crisis and the rule that found it."""
+from __future__ import annotations
+
+from enum import Enum
+
+from pydantic import BaseModel
+
+
+class CrisisCategory(str, Enum):
+    self_harm = "self_harm"  # suicide or self-harm thoughts, plans, intent
+    harm_to_others = "harm_to_others"
+    abuse = "abuse"  # abuse or violence at home / being hurt by someone
+    medical_emergency = "medical_emergency"  # overdose, can't breathe, chest pain, unresponsive
+
+
+class CrisisSignal(BaseModel):
+    category: CrisisCategory
+    rule: str  # the name of the rule that matched (for tests and audit, never the text)
+    asks_about_treatment: bool  # also a question about the treatment: show resources AND answer
+
+    class Config:
+        allow_mutation = False
+        extra = "forbid"

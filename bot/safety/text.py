@@ -1,0 +1,127 @@
+"""Text normalisation: one canonical form per message, so rules need not spell out variants.
+
+:func:`normalise` gives the readable form (case, quotes, invisible characters). The
+:class:`Canonicaliser` goes further, to the form rules match against: no punctuation, letter
+runs collapsed, chat spellings mapped and near-misspellings of key words corrected.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Set, Tuple
+
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "ʼ": "'", "`": "'", "´": "'",
+                         "′": "'", "“": '"', "”": '"', "„": '"', "‟": '"', "″": '"'})
+SPACES = re.compile(r"\s+")
+_LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s",
+         "!": "i", "|": "i", "*": "i"}
+_LEET_INSIDE = re.compile(r"(?<=[a-z])[013457@$!|*](?=[a-z])")
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+_SPELLED_OUT = re.compile(r"\b(?:[a-z] ){3,}[a-z]\b")  # "s u i c i d e"
+_RUNS = re.compile(r"([a-z])\1+")
+_RUNS3 = re.compile(r"([a-z])\1\1+")
+_WITH = re.compile(r"\bw/(o\b)?")  # "w/o" -> without, "w/" -> with
+
+
+def normalise(text: str) -> str:
+    """The readable normal form: NFKC, casefolded, straight quotes, no format characters."""
+    if text.isascii():  # the common case skips three Unicode passes
+        return SPACES.sub(" ", text.translate(_QUOTES).lower()).strip()
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).casefold()
+    text = "".join(c for c in unicodedata.normalize("NFD", text)
+                   if unicodedata.category(c) not in ("Cf", "Mn"))
+    return SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+def fold_word(word: str, protected: FrozenSet[str]) -> str:
+    """Collapse letter runs: "kill" -> "kil", "sooo" -> "so"; protected words keep their pair."""
+    squeezed = _RUNS3.sub(r"\1\1", word)
+    return squeezed if squeezed in protected else _RUNS.sub(r"\1", word)
+
+
+def _osa_distance(a: str, b: str) -> int:
+    """Edit distance counting an adjacent swap as one edit (optimal string alignment)."""
+    prev2: List[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def _deletes(word: str, depth: int) -> Set[str]:
+    found, frontier = {word}, {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1:] for w in frontier for i in range(len(w))}
+        found |= frontier
+    return found
+
+
+class Speller:
+    """Corrects tokens within one edit (two for 10+ letters) of a short list of key words.
+
+    Symmetric-delete lookup: the index holds every deletion variant of the key words, so a
+    token costs a few set lookups instead of an edit distance against every key word.
+    """
+
+    def __init__(self, words: List[str], never: Iterable[str]) -> None:
+        self.words = words
+        self.never = frozenset(never) | frozenset(words)
+        self.index: Dict[str, List[int]] = {}
+        for i, word in enumerate(words):
+            for variant in _deletes(word, self._reach(word)):
+                self.index.setdefault(variant, []).append(i)
+        self.correct = lru_cache(maxsize=16384)(self._correct)
+
+    @staticmethod
+    def _reach(word: str) -> int:
+        return 2 if len(word) >= 10 else 1
+
+    def _correct(self, token: str) -> str:
+        if len(token) < 5 or token in self.never or not token.isalpha():
+            return token
+        best: Optional[Tuple[int, int]] = None
+        for variant in _deletes(token, 2 if len(token) >= 8 else 1):
+            for i in self.index.get(variant, ()):
+                word = self.words[i]
+                if word[0] != token[0]:  # first letters are rarely mistyped; this avoids odd fixes
+                    continue
+                distance = _osa_distance(token, word)
+                if distance <= self._reach(word) and (best is None or (distance, i) < best):
+                    best = (distance, i)
+        return self.words[best[1]] if best else token
+
+
+class Canonicaliser:
+    """Puts text (and the words of patterns) in the one form rules are written against."""
+
+    def __init__(self, protected_words: Iterable[str], token_map: Mapping[str, str],
+                 fuzzy_words: Iterable[str], fuzzy_never: Iterable[str]) -> None:
+        self.protected = frozenset(protected_words)
+        keep = "|".join(sorted(map(re.escape, self.protected))) or "(?!)"
+        self._fold_re = re.compile(rf"\b(?:{keep})\b|([a-z])\1+")
+        self.speller = Speller([self.fold(w) for w in fuzzy_words], [self.fold(w) for w in fuzzy_never])
+        self.token_map = {self.fold(k): " ".join(self.fold(w) for w in v.split()) for k, v in token_map.items()}
+
+    def fold(self, word: str) -> str:
+        return fold_word(word, self.protected)
+
+    def fold_text(self, text: str) -> str:
+        """fold() for every word of a text (runs of 3+ letters already cut to 2), in one pass."""
+        return self._fold_re.sub(lambda m: m.group(1) or m.group(), text)
+
+    def canonical(self, text: str) -> str:
+        """The matching form, padded with a space each side so every word has one around it."""
+        text = _WITH.sub(lambda m: " without " if m.group(1) else " with ", normalise(text))
+        text = _LEET_INSIDE.sub(lambda m: _LEET[m.group()], text.replace("'", ""))
+        text = _NOT_WORD.sub(" ", text)
+        text = _SPELLED_OUT.sub(lambda m: m.group().replace(" ", ""), text)
+        text = self.fold_text(_RUNS3.sub(r"\1\1", text))
+        words = [self.token_map.get(t) or self.speller.correct(t) for t in text.split()]
+        return f" {' '.join(words)} "
