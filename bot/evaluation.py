@@ -99,6 +99,13 @@ def _offered(reply: Reply) -> List[str]:
     return [t for t in topics if t]
 
 
+def _answered_topic(reply: Reply) -> Optional[str]:
+    """The topic answered: a question that mentions suicidality gets the crisis resources
+    first and then its answer (bot/engine.py), and is scored by that answer."""
+    answers = [m.topic for m in reply.messages if m.kind == "answer" and m.topic]
+    return answers[0] if reply.crisis and answers else reply.topic
+
+
 async def run(assistant: Assistant, questions: QuestionSet) -> Report:
     report = Report()
     for question in questions.questions + questions.crisis:
@@ -107,7 +114,7 @@ async def run(assistant: Assistant, questions: QuestionSet) -> Report:
         report.outcomes.append(
             Outcome(
                 question=question,
-                topic=reply.topic,
+                topic=_answered_topic(reply),
                 crisis=reply.crisis,
                 clarified=reply.fallback,
                 offered=_offered(reply),

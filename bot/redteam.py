@@ -21,7 +21,7 @@ from bot.engine import Assistant
 from bot.evaluation import load_question_set
 from bot.safety import detect_crisis
 
-SWEEP = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+SWEEP = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97)
 
 
 class Net(str, Enum):

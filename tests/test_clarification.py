@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 
 # One word that could mean how many sessions, how long one is, or what one is like:
 # the model should ask, offering some of these.
-UNSURE = "sessions?"
+UNSURE = "the sessions"
 PLAUSIBLE = {"during.session_length", "after.number_of_sessions", "during.experience", "during.setting",
              "before.treatment_plan", "clinic.cost"}
 EXPECTED = {"during.session_length", "after.number_of_sessions"}  # at least one of these

@@ -60,9 +60,11 @@ def test_treatment_question_shows_resources_and_answers(say) -> None:
      ("this wait is killing me, how long is one session", "during.session_length")],
 )
 def test_idioms_are_not_crises(say, message, topic) -> None:
+    """No crisis path; the topic is answered, or offered if the model is unsure."""
     body = say(new_id(), message)
     assert body["crisis"] is False and body["flagged"] is False
-    assert body["topic"] == topic
+    offered = [b["payload"] for m in body["messages"] if m["kind"] == "prompt" for b in m["buttons"]]
+    assert body["topic"] == topic or any(f'"{topic}"' in p for p in offered), body
 
 
 @pytest.mark.parametrize(
