@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.answers import Button, render, render_phrase
 from bot.confidence import ReplyKind, decision_of, offered_topics
-from bot.boundary import asks_personal_medical
+from bot.boundary import asks_personal_medical, speaks_of_self
 from bot.content import Library
 from bot.knowledge import Knowledge, get_knowledge
 from bot.payloads import OUT_OF_SCOPE_PAYLOAD, topic_payload
@@ -52,10 +52,12 @@ def topic_from_message(message: Dict[Text, Any], current: Optional[str], library
 
 
 def is_personal_medical(message: Dict[Text, Any]) -> bool:
-    """Rules (bot/boundary.py) or a named medication or condition make it personal."""
-    if asks_personal_medical(str(message.get("text") or "")):
+    """Rules (bot/boundary.py), or one's own named medication or condition, make it personal:
+    "my lithium" is, "how effective is ketamine for depression" is not."""
+    text = str(message.get("text") or "")
+    if asks_personal_medical(text):
         return True
-    return any(e.get("entity") in PERSONAL_ENTITIES for e in message.get("entities") or [])
+    return speaks_of_self(text) and any(e.get("entity") in PERSONAL_ENTITIES for e in message.get("entities") or [])
 
 
 def answer(

@@ -33,6 +33,14 @@ _PERSONAL = [
 _PATTERNS = [re.compile(p) for p in _PERSONAL]
 
 
+_FIRST_PERSON = re.compile(r"\b(i|im|i'm|ive|i've|id|i'd|me|my|mine|myself)\b")
+
+
+def speaks_of_self(text: str) -> bool:
+    """The writer talks about themselves ("my meds", "I have PTSD"), not about a condition in general."""
+    return bool(_FIRST_PERSON.search(text.lower().replace("’", "'")))
+
+
 def asks_personal_medical(text: str) -> bool:
     """True when the message asks about the writer's own dose, medications, diagnosis or eligibility."""
     lowered = " ".join(text.lower().replace("’", "'").split())

@@ -41,3 +41,16 @@ def test_personal_questions_get_a_provider_not_a_dose(say, message) -> None:
     assert not DOSE.search(answer)
     assert not re.search(r"\byes,? you can\b|\bstop taking\b(?! .*without)", answer, re.IGNORECASE)
     assert re.search(r"provider|prescriber|care team|doctor", answer, re.IGNORECASE), answer
+
+
+@pytest.mark.parametrize("message, personal", [
+    ("how effective is ketamine for depression", False),
+    ("is it used for ptsd", False),
+    ("my ptsd flares up at night", True),
+    ("I've been on lithium for years", True),
+])
+def test_a_named_condition_is_personal_only_when_it_is_ones_own(message, personal) -> None:
+    from actions.topics import is_personal_medical
+
+    entities = [{"entity": "condition", "value": "x"}]
+    assert is_personal_medical({"text": message, "entities": entities}) is personal
