@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import List, Set
 
 import pytest
 import yaml
@@ -31,8 +32,23 @@ def core(text: str) -> str:
 
 def test_core_strips_filler_but_keeps_the_question() -> None:
     assert core("Hi, where are you located?") == core("where are you located") == "where are you located"
+    assert "how much does it cost" in clauses("how much does it cost? my wallet is empty")
+    assert clauses("integration, what's that about") == ["whats that about"]
     assert core("ok and how many sessions will I need") == "how many sessions will i need"
     assert core("so is it legal in canada") != core("is it legal")
+
+
+def clauses(text: str) -> List[str]:
+    """The cores of a message's clauses of two words or more: "how much does it cost? my
+    wallet is empty" holds the measured "How much does it cost?" as much as the bare question."""
+    return [c for c in map(core, re.split(r"[.,;:!?\n]+", text)) if len(c.split()) >= 2]
+
+
+def leaked(texts: Set[str]) -> List[str]:
+    """Training examples that are one of ``texts``, or hold one as a clause."""
+    training = load_data(str(PROJECT_DIR / "data" / "nlu"))
+    return sorted(e.get("text") for e in training.training_examples
+                  if core(e.get("text")) in texts or any(c in texts for c in clauses(e.get("text"))))
 
 
 MEASURING_SETS = [
@@ -49,9 +65,7 @@ def test_no_measuring_message_is_in_the_training_data(measuring_set) -> None:
     questions = yaml.safe_load(measuring_set.read_text())
     texts = {core(q["text"]) for q in questions.get("questions", []) + questions.get("crisis", [])} - {""}
     assert len(texts) > 40
-    training = load_data(str(PROJECT_DIR / "data" / "nlu"))
-    leaked = sorted(e.get("text") for e in training.training_examples if core(e.get("text")) in texts)
-    assert leaked == []
+    assert leaked(texts) == []
 
 
 REDTEAM_SETS = sorted((PROJECT_DIR / "tests" / "redteam").rglob("*.yml"))
@@ -62,9 +76,7 @@ def test_no_redteam_message_is_in_the_training_data(redteam_set) -> None:
     """The red-team sets choose the crisis threshold (tuning sets) or measure it (frozen)."""
     texts = {core(e["text"]) for e in yaml.safe_load(redteam_set.read_text())} - {""}
     assert len(texts) > 100
-    training = load_data(str(PROJECT_DIR / "data" / "nlu"))
-    leaked = sorted(e.get("text") for e in training.training_examples if core(e.get("text")) in texts)
-    assert leaked == []
+    assert leaked(texts) == []
 
 
 def test_every_faq_topic_has_enough_examples() -> None:
