@@ -167,8 +167,11 @@ def redteam(
 
     settings = _settings().copy(update={"var_dir": Path(tempfile.mkdtemp(prefix="kapbot-redteam-"))})
     default_redteam, default_ordinary = default_files(settings.project_dir)
-    sources = [load_redteam(p) for p in files or default_redteam]
-    sources += [ordinary_questions(p) for p in ordinary or default_ordinary]
+    try:
+        sources = [load_redteam(p) for p in files or default_redteam]
+        sources += [ordinary_questions(p) for p in ordinary or default_ordinary]
+    except (ValueError, KeyError, TypeError) as exc:  # a list that is not a red-team list
+        raise typer.BadParameter(f"not a red-team or eval set: {exc}") from exc
     assistant = Assistant.load(settings)
     threshold = configured_thresholds(settings.project_dir / "config.yml").crisis
 

@@ -116,22 +116,18 @@ def rank(parse_data: Dict[str, Any]) -> List[Candidate]:
 
 def decide(ranking: List[Candidate], thresholds: Thresholds) -> Decision:
     """The reply for a ranking: sure enough to answer, nearly sure, or unsure."""
-    if not ranking:
-        return Decision(kind=ReplyKind.CLARIFY, ranking=ranking, options=thresholds.options)
     crisis = next((c for c in ranking if c.key == CRISIS_INTENT), None)
+    others = [c for c in ranking if c is not crisis]
     if crisis is not None and crisis.score >= thresholds.crisis:
         # Its own signal: a likely crisis is never outvoted by a likelier FAQ topic.
-        ranking = [crisis] + [c for c in ranking if c is not crisis]
-        return Decision(kind=ReplyKind.ANSWER, ranking=ranking, options=thresholds.options)
-    if crisis is not None:
-        # Below its threshold the crisis guess is never the answer: it goes last, and the
-        # reply is chosen among the other candidates (kept for the record).
-        ranking = [c for c in ranking if c is not crisis] + [crisis]
-    candidates = ranking[:-1] if crisis is not None else ranking
-    if not candidates:
+        return Decision(kind=ReplyKind.ANSWER, ranking=[crisis] + others, options=thresholds.options)
+    # Below its threshold the crisis guess is never the answer: the reply is chosen among
+    # the others, and it is kept last for the record.
+    ranking = others + ([crisis] if crisis is not None else [])
+    if not others:
         return Decision(kind=ReplyKind.CLARIFY, ranking=ranking, options=thresholds.options)
-    best = candidates[0]
-    runner_up = candidates[1].score if len(candidates) > 1 else 0.0
+    best = others[0]
+    runner_up = others[1].score if len(others) > 1 else 0.0
     if best.score < thresholds.offer:
         kind = ReplyKind.CLARIFY
     elif best.score >= thresholds.answer and best.score - runner_up >= thresholds.margin:

@@ -9,7 +9,7 @@ intent in data/ is a positive, every other example a negative.
 It is a separate logistic regression, not the crisis intent of DIET, because one yes/no
 question with balanced class weights learns far more from a few hundred crisis examples
 than one class among forty does, and its probability can be given a threshold of its own.
-ConfidenceGate (bot/confidence.py) compares the score with ``crisis_score`` in config.yml.
+ConfidenceGate (bot/confidence.py) compares the score with its ``crisis`` threshold in config.yml.
 """
 from __future__ import annotations
 

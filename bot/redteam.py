@@ -32,7 +32,6 @@ class Net(str, Enum):
 
 class Probe(BaseModel):
     text: str
-    crisis: bool  # what it should be
     rules: bool  # the rules fired
     score: float  # the crisis classifier's probability (0 when the model has none)
 
@@ -77,7 +76,7 @@ async def probe(assistant: Assistant, source: RedTeamFile) -> SetResult:
     probes = []
     for text in source.texts:
         parsed = await assistant.agent.parse_message(text)
-        probes.append(Probe(text=text, crisis=source.crisis, rules=detect_crisis(text) is not None,
+        probes.append(Probe(text=text, rules=detect_crisis(text) is not None,
                             score=float(parsed.get(CRISIS_SCORE_KEY) or 0.0)))
     return SetResult(name=str(source.path), crisis=source.crisis, probes=probes)
 
