@@ -55,9 +55,11 @@ def model_net_us(texts: List[str]) -> List[float]:
     from rasa.core.agent import Agent
 
     from bot.crisis_classifier import CrisisClassifier
-    from bot.settings import get_settings
     from bot.engine import latest_model
+    from bot.log import quiet_rasa_logs
+    from bot.settings import get_settings
 
+    quiet_rasa_logs()  # Rasa logs every parse at debug level otherwise
     agent = Agent.load(latest_model(get_settings().models_dir))
     nodes = agent.processor.graph_runner._instantiated_nodes.values()  # type: ignore[union-attr]  # noqa: SLF001
     node = next((n for n in nodes if isinstance(n._component, CrisisClassifier)), None)  # noqa: SLF001
