@@ -76,8 +76,8 @@ def create_asgi_app(settings: Optional[Settings] = None) -> ASGIApp:
 async def _load(app: FastAPI, settings: Settings) -> None:
     try:
         assistant = await asyncio.to_thread(Assistant.load, settings)
-        # Alerts an earlier process could not deliver are retried now.
-        assistant.alerts.resume_pending()
+        # Alerts and requests an earlier process could not deliver are retried now.
+        assistant.outbox.resume_pending()
         app.state.assistant = assistant
         logger.info("ready")
     except Exception:

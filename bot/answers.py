@@ -37,10 +37,10 @@ class Answer(BaseModel):
     sources: List[str] = []
 
 
-def render_text(path: Path, template: str, clinic: Clinic) -> str:
+def render_text(path: Path, template: str, clinic: Clinic, **context: object) -> str:
     """Render one template; ContentError names the file when it fails."""
     try:
-        text = _env.from_string(template).render(clinic=clinic)
+        text = _env.from_string(template).render(clinic=clinic, **context)
     except TemplateError as exc:
         raise ContentError(path, "body", f"template error: {exc}") from exc
     # Unwrap hard-wrapped prose lines but keep paragraphs and list items.
@@ -61,7 +61,7 @@ def render(entry: Entry, library: Library, clinic: Clinic, more: bool = False) -
     buttons: List[Button] = []
     if entry.more and not more:
         buttons.append(Button(title=library.phrases.tell_me_more_button, payload=TELL_ME_MORE))
-    if entry.meta.offer_consultation:
+    if entry.meta.offer_consultation and clinic.consultations.destinations:
         buttons.append(
             Button(title=library.phrases.request_consultation_button, payload=REQUEST_CONSULTATION)
         )
@@ -77,7 +77,7 @@ def render(entry: Entry, library: Library, clinic: Clinic, more: bool = False) -
     )
 
 
-def render_phrase(library: Library, name: str, clinic: Clinic) -> str:
-    """One of content/phrases.yml, rendered with the clinic's facts."""
+def render_phrase(library: Library, name: str, clinic: Clinic, **context: object) -> str:
+    """One of content/phrases.yml, rendered with the clinic's facts (and ``context``)."""
     template = getattr(library.phrases, name)
-    return render_text(Path("content/phrases.yml"), template, clinic)
+    return render_text(Path("content/phrases.yml"), template, clinic, **context)

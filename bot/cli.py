@@ -10,12 +10,13 @@ from typing import List, Optional
 import typer
 
 from bot.curation_report import ReportFormat
-from bot.settings import get_settings
+from bot.settings import Settings, get_settings
+from bot.staff_outbox import StaffOutbox
 
 app = typer.Typer(help="kapbot: a patient-education assistant for KAP clinics.", no_args_is_help=True)
 
 
-def _settings():
+def _settings() -> Settings:
     settings = get_settings()
     # Rasa's config names the spaCy pipeline by a path relative to the project.
     os.chdir(settings.project_dir)
@@ -205,15 +206,19 @@ def report(
     typer.echo()
 
 
+def _outbox(settings: Settings) -> StaffOutbox:
+    return StaffOutbox(settings.staff_db_path, settings.staff_retry)
+
+
 @app.command()
 def alerts(failed: bool = typer.Option(False, "--failed", help="Only alerts that could not be delivered.")) -> None:
     """Staff alerts still being retried, and those that failed (never the visitor's words)."""
-    from bot.alerts import AlertQueue, AlertStatus
+    from bot.alerts import alert_records
+    from bot.staff_outbox import DeliveryStatus
 
-    settings = _settings()
-    queue = AlertQueue(settings.alerts_path, settings.alert_retry)
-    shown = queue.records(AlertStatus.failed) if failed else [
-        r for r in queue.records() if r.status is not AlertStatus.sent
+    outbox = _outbox(_settings())
+    shown = alert_records(outbox, DeliveryStatus.failed) if failed else [
+        r for r in alert_records(outbox) if r.status is not DeliveryStatus.sent
     ]
     if not shown:
         typer.echo("No failed staff alerts." if failed else "No pending or failed staff alerts.")
@@ -224,7 +229,27 @@ def alerts(failed: bool = typer.Option(False, "--failed", help="Only alerts that
             f"{r.id:<3} {r.status.value:<8} {r.attempts:<6} {r.created_at:%Y-%m-%d %H:%M:%S}  "
             f"{r.category:<18} {r.channel:<8} {'yes' if r.opted_out else 'no':<10} {r.last_error or ''}"
         )
-    if any(r.status is AlertStatus.failed for r in shown):
+    if any(r.status is DeliveryStatus.failed for r in shown):
+        raise typer.Exit(1)
+
+
+@app.command()
+def requests(pending: bool = typer.Option(False, "--pending", help="Only requests not yet delivered everywhere.")) -> None:
+    """Consultation requests visitors sent, and whether each reached the clinic's destinations."""
+    from bot.consultations import ConsultationStore, Delivery
+
+    shown = ConsultationStore(_outbox(_settings())).requests(pending_only=pending)
+    if not shown:
+        typer.echo("No undelivered consultation requests." if pending else "No consultation requests.")
+        return
+    typer.echo("id  received (UTC)     delivery   name                 contact                   channel")
+    for s in shown:
+        r = s.request
+        typer.echo(f"{s.id:<3} {r.created_at:%Y-%m-%d %H:%M}   {s.delivery.value:<10} {r.name:<20} "
+                   f"{r.contact:<25} {r.channel}")
+        for destination, status in s.destinations.items():
+            typer.echo(f"      {status.value:<8} {destination}")
+    if any(s.delivery is Delivery.failed for s in shown):
         raise typer.Exit(1)
 
 

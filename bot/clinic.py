@@ -7,6 +7,7 @@ of inventing one.
 """
 from __future__ import annotations
 
+import re
 from enum import Enum
 from pathlib import Path
 from typing import List, Optional
@@ -98,6 +99,24 @@ class Alerts(Strict):
     include_message_text: bool = False
 
 
+class Consultations(Strict):
+    """Where a visitor's request to be contacted goes. With neither, the form is not offered."""
+
+    webhook_url: Optional[AnyHttpUrl] = None  # signed with KAPBOT_STAFF_WEBHOOK_SECRET
+    email_to: List[str] = Field([], description="Staff addresses; needs KAPBOT_SMTP.")
+
+    @validator("email_to", each_item=True)
+    def an_address(cls, value: str) -> str:
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+            raise ValueError(f"{value!r} is not an email address")
+        return value
+
+    @property
+    def destinations(self) -> List[str]:
+        """As the staff outbox names them: webhook URLs and mailto: addresses."""
+        return ([str(self.webhook_url)] if self.webhook_url else []) + [f"mailto:{a}" for a in self.email_to]
+
+
 class Clinic(Strict):
     """One clinic's published facts. Only ``name`` is required."""
 
@@ -113,6 +132,7 @@ class Clinic(Strict):
     crisis: Crisis = Crisis()
     data_retention: Optional[DataRetention] = None
     alerts: Alerts = Alerts()
+    consultations: Consultations = Consultations()
 
     @property
     def offers_esketamine(self) -> bool:

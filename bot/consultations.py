@@ -1,42 +1,38 @@
-"""Consultation requests a visitor agreed to send: stored durably, only with consent."""
+"""Consultation requests a visitor agreed to send, and their way to the clinic's staff.
+
+A request is stored with the visitor's consent, together with one staff-outbox
+message per destination that ``clinic.yml`` names, in one transaction: a
+request is never stored without being on its way, nor sent without a record.
+"""
 from __future__ import annotations
 
 import datetime
-import re
-import sqlite3
-from pathlib import Path
-from typing import List, Optional
+from enum import Enum
+from typing import Dict, Iterable, List, Optional
 
-from pydantic import BaseModel, Field, validator
+from pydantic import BaseModel, Field, SecretStr, validator
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-PHONE_CHARS = re.compile(r"[\s().\-]")
+from bot.clinic import Clinic
+from bot.contact_details import ContactKind
+from bot.errors import ConfigError
+from bot.smtp import Email, SmtpSettings
+from bot.staff_outbox import DeliveryStatus, MessageKind, StaffOutbox
 
-
-def normalise_contact(text: str) -> Optional[str]:
-    """A phone number (7-15 digits, optional +) or an email address; None if neither."""
-    value = text.strip()
-    if EMAIL.match(value):
-        return value.lower()
-    digits = PHONE_CHARS.sub("", value)
-    if re.fullmatch(r"\+?\d{7,15}", digits):
-        return digits
-    return None
-
-
-def normalise_name(text: str) -> Optional[str]:
-    value = " ".join(text.split())
-    if not 1 <= len(value) <= 80 or len(value.split()) > 5:
-        return None
-    if not re.search(r"[^\W\d_]", value) or re.search(r"\d{3,}|@|https?:|[?!]", value):
-        return None
-    return value
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS consultation_requests (id INTEGER PRIMARY KEY,"
+    " conversation_id TEXT NOT NULL, channel TEXT NOT NULL, name TEXT NOT NULL,"
+    " contact TEXT NOT NULL, contact_kind TEXT NOT NULL, preferred_time TEXT,"
+    " consent INTEGER NOT NULL CHECK (consent = 1), created_at TEXT NOT NULL)"
+)
 
 
 class ConsultationRequest(BaseModel):
     conversation_id: str = Field(..., max_length=200)
-    name: str
-    contact: str
+    channel: str = "web"
+    name: str = Field(..., min_length=1, max_length=80)
+    contact: str = Field(..., min_length=3, max_length=254)
+    contact_kind: ContactKind
+    preferred_time: Optional[str] = Field(None, max_length=200)
     consent: bool
     created_at: datetime.datetime = Field(default_factory=lambda: datetime.datetime.now(datetime.timezone.utc))
 
@@ -47,36 +43,101 @@ class ConsultationRequest(BaseModel):
         return value
 
 
+class RequestNotice(BaseModel):
+    """The JSON a webhook destination receives."""
+
+    type: str = Field("consultation_request", const=True)
+    request_id: int
+    clinic: str
+    name: str
+    contact: str
+    contact_kind: ContactKind
+    preferred_time: Optional[str]
+    channel: str
+    created_at: datetime.datetime
+
+
+class Delivery(str, Enum):
+    """A request's state across its destinations."""
+
+    pending = "pending"  # at least one destination still being tried
+    delivered = "delivered"  # every destination took it
+    failed = "failed"  # retries ran out for at least one destination, none pending
+
+
+class StoredRequest(BaseModel):
+    id: int
+    request: ConsultationRequest
+    delivery: Delivery
+    destinations: Dict[str, DeliveryStatus]
+
+
+def check_destinations(clinic: Clinic, webhook_secret: Optional[SecretStr], smtp: Optional[SmtpSettings]) -> None:
+    """Refuse to start with a destination that could never work: better now than a patient later."""
+    if clinic.consultations.webhook_url and webhook_secret is None:
+        raise ConfigError("clinic.yml names a consultation webhook: set KAPBOT_STAFF_WEBHOOK_SECRET to sign it")
+    if clinic.consultations.email_to and smtp is None:
+        raise ConfigError("clinic.yml names consultation emails: set KAPBOT_SMTP (host, port, sender...)")
+
+
 class ConsultationStore:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS consultation_requests ("
-                " id INTEGER PRIMARY KEY, conversation_id TEXT NOT NULL, name TEXT NOT NULL,"
-                " contact TEXT NOT NULL, consent INTEGER NOT NULL CHECK (consent = 1),"
-                " created_at TEXT NOT NULL)"
-            )
+    """Requests, kept in the staff outbox's database beside their deliveries."""
 
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=10)
+    def __init__(self, outbox: StaffOutbox) -> None:
+        self.outbox = outbox
+        with outbox.connect() as db:
+            db.execute(SCHEMA)
 
-    def add(self, request: ConsultationRequest) -> int:
-        with self._connect() as db:
+    def submit(self, request: ConsultationRequest, clinic: Clinic, email: Email) -> int:
+        """Store the request and queue it to every destination; returns its id.
+
+        ``send_pending`` on the running outbox sends it (the engine calls it after the turn).
+        """
+        destinations = clinic.consultations.destinations
+        if not destinations:
+            raise ConfigError("no consultation destination is configured in clinic.yml")
+        with self.outbox.connect() as db:
             cursor = db.execute(
-                "INSERT INTO consultation_requests (conversation_id, name, contact, consent, created_at)"
-                " VALUES (?, ?, ?, 1, ?)",
-                (request.conversation_id, request.name, request.contact, request.created_at.isoformat()),
+                "INSERT INTO consultation_requests (conversation_id, channel, name, contact, contact_kind,"
+                " preferred_time, consent, created_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
+                (request.conversation_id, request.channel, request.name, request.contact,
+                 request.contact_kind.value, request.preferred_time, request.created_at.isoformat()),
             )
-            return int(cursor.lastrowid)
+            request_id = int(cursor.lastrowid or 0)
+            notice = RequestNotice(request_id=request_id, clinic=clinic.name, **request.dict(
+                include={"name", "contact", "contact_kind", "preferred_time", "channel", "created_at"}))
+            for destination in destinations:
+                payload = email.json() if destination.startswith("mailto:") else notice.json()
+                self.outbox.store(db, MessageKind.consultation, destination, payload, ref=request_id)
+        return request_id
 
-    def all(self) -> List[ConsultationRequest]:
-        with self._connect() as db:
+    def requests(self, pending_only: bool = False) -> List[StoredRequest]:
+        with self.outbox.connect() as db:
             rows = db.execute(
-                "SELECT conversation_id, name, contact, consent, created_at FROM consultation_requests ORDER BY id"
+                "SELECT id, conversation_id, channel, name, contact, contact_kind, preferred_time, created_at"
+                " FROM consultation_requests ORDER BY id"
             ).fetchall()
-        return [
-            ConsultationRequest(conversation_id=r[0], name=r[1], contact=r[2], consent=bool(r[3]), created_at=r[4])
-            for r in rows
-        ]
+        deliveries: Dict[int, Dict[str, DeliveryStatus]] = {}
+        for message in self.outbox.messages(MessageKind.consultation):
+            deliveries.setdefault(message.ref or 0, {})[message.destination] = message.status
+        stored = []
+        for r in rows:
+            states = deliveries.get(r[0], {})
+            stored.append(StoredRequest(
+                id=r[0],
+                request=ConsultationRequest(conversation_id=r[1], channel=r[2], name=r[3], contact=r[4],
+                                            contact_kind=r[5], preferred_time=r[6], consent=True,
+                                            created_at=r[7]),
+                delivery=_delivery(states.values()),
+                destinations=states,
+            ))
+        return [s for s in stored if s.delivery is not Delivery.delivered] if pending_only else stored
+
+
+def _delivery(states: Iterable[DeliveryStatus]) -> Delivery:
+    seen = list(states)
+    if any(s is DeliveryStatus.pending for s in seen):
+        return Delivery.pending
+    if any(s is DeliveryStatus.failed for s in seen):
+        return Delivery.failed
+    return Delivery.delivered

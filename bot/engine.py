@@ -25,9 +25,10 @@ from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, Slot
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.action_runner import InProcessActionEndpoint
-from bot.alerts import Alert, AlertQueue, now_iso
+from bot.alerts import Alert, now_iso
 from bot.answers import Button, render, render_phrase
 from bot.confidence import decision_of, is_crisis
+from bot.consultations import check_destinations
 from bot.curation import SOMETHING_ELSE, CurationLog, UnsureKind
 from bot.errors import ModelError
 from bot.knowledge import Knowledge, get_knowledge
@@ -35,11 +36,14 @@ from bot.log import logger, quiet_rasa_logs
 from bot.payloads import OUT_OF_SCOPE_PAYLOAD, as_user_text, topic_from_payload
 from bot.safety import CrisisSignal, detect_crisis, warm_up
 from bot.settings import Settings
+from bot.smtp import Mailer
+from bot.staff_outbox import MessageKind, StaffOutbox
 
 CRISIS_TOPIC = "safety.crisis"
 FLAG_SLOT = "crisis_flag"
 CURATION_SLOT = "unsure_question"  # the curators' log row whose offered topics are on screen
 OUT_OF_SCOPE_TOPIC = "boundary.out_of_scope"
+SUBMIT_CONSULTATION = "action_submit_consultation"
 
 
 class BotMessage(BaseModel):
@@ -86,12 +90,27 @@ def _bot_message(raw: Dict[str, Any]) -> Optional[BotMessage]:
     )
 
 
+def _ran_this_turn(tracker: DialogueStateTracker, action: str) -> bool:
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return False
+        if isinstance(event, ActionExecuted) and event.action_name == action:
+            return True
+    return False
+
+
 class Assistant:
     def __init__(self, agent: Agent, settings: Settings, knowledge: Knowledge) -> None:
         self.agent = agent
         self.settings = settings
         self.knowledge = knowledge
-        self.alerts = AlertQueue(settings.alerts_path, settings.alert_retry)
+        check_destinations(knowledge.clinic, settings.staff_webhook_secret, settings.smtp)
+        self.outbox = StaffOutbox(
+            settings.staff_db_path,
+            settings.staff_retry,
+            webhook_secret=settings.staff_webhook_secret,
+            mailer=Mailer(settings.smtp) if settings.smtp else None,
+        )
         self.curation = CurationLog(settings.sqlite_path)
 
     @classmethod
@@ -127,6 +146,8 @@ class Assistant:
                 )
                 tracker = await processor.get_tracker(sender_id)
                 first_turn, was_flagged = self._turn_state(tracker, before=False)
+                if _ran_this_turn(tracker, SUBMIT_CONSULTATION):
+                    self.outbox.send_pending()  # the request the action just stored
                 messages = [m for m in map(_bot_message, collector.messages) if m]
                 fallback = any(raw.get("fallback") for raw in collector.messages)
                 if signal:  # a question about the treatment: resources first, then the answer
@@ -247,4 +268,4 @@ class Assistant:
             message_text=text if alerts.include_message_text else None,
             opted_out=opted_out,
         )
-        self.alerts.enqueue(str(alerts.webhook_url), alert)
+        self.outbox.enqueue(MessageKind.alert, str(alerts.webhook_url), alert)

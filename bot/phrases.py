@@ -20,6 +20,9 @@ class Phrases(BaseModel):
     sms_stop: str
     sms_start: str
     sms_help: str
+    consultation_unavailable: str
+    consultation_email_subject: str
+    consultation_email_body: str
 
     class Config:
         extra = "forbid"

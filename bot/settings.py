@@ -15,7 +15,8 @@ from typing import Any, Dict, List, Optional
 import yaml
 from pydantic import BaseSettings, Field, SecretStr, validator
 
-from bot.alerts import RetryPolicy
+from bot.smtp import SmtpSettings
+from bot.staff_outbox import RetryPolicy
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -40,7 +41,14 @@ class Settings(BaseSettings):
     models_dir: Path = Path("models")
     build_dir: Path = Path(".build")
     var_dir: Path = Path("var")
-    alert_retry: RetryPolicy = Field(RetryPolicy(), description="How long staff alerts are retried.")
+    staff_retry: RetryPolicy = Field(
+        RetryPolicy(), description="How long staff alerts and consultation requests are retried."
+    )
+    # Where consultation requests go is clinic.yml's `consultations`; the secrets are here.
+    staff_webhook_secret: Optional[SecretStr] = Field(
+        None, description="Signs every staff webhook: header X-Kapbot-Signature: sha256=HMAC(body)."
+    )
+    smtp: Optional[SmtpSettings] = Field(None, description="The mail server for email destinations.")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     log_level: str = "INFO"
@@ -110,8 +118,9 @@ class Settings(BaseSettings):
         return self.var_dir / "conversations.db"
 
     @property
-    def alerts_path(self) -> Path:
-        return self.var_dir / "alerts.db"
+    def staff_db_path(self) -> Path:
+        """Alerts and consultation requests on their way to the clinic's staff."""
+        return self.var_dir / "staff.db"
 
 
 @lru_cache(maxsize=1)

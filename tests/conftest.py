@@ -20,6 +20,12 @@ os.environ.setdefault("KAPBOT_ENV", "test")
 os.environ.setdefault("KAPBOT_RATE_LIMIT_PER_CLIENT", "100000/minute")
 os.environ.setdefault("KAPBOT_RATE_LIMIT_PER_CONVERSATION", "10000/minute")
 
+from tests.service import free_port  # noqa: E402
+from tests.staff_servers import configure as configure_staff_servers  # noqa: E402
+
+# Consultation requests go to a real webhook receiver and SMTP server on loopback.
+STAFF_PORTS = configure_staff_servers(_VAR_DIR, free_port(), free_port())
+
 from bot.settings import Settings, get_settings  # noqa: E402
 from tests.paths import PROJECT_DIR  # noqa: E402
 
@@ -80,6 +86,25 @@ def say(client):
         return response.json()
 
     return send
+
+
+@pytest.fixture(scope="session")
+def staff_webhook():
+    """The clinic's webhook receiver named in the test clinic file."""
+    from tests.staff_servers import webhook_server
+
+    server = webhook_server(STAFF_PORTS.webhook)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def staff_smtp():
+    """The clinic's SMTP server (STARTTLS, login) named in the test settings."""
+    from tests.staff_servers import SmtpServer
+
+    with SmtpServer(_VAR_DIR, STAFF_PORTS.smtp) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

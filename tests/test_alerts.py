@@ -11,7 +11,8 @@ import uuid
 import pytest
 from werkzeug import Response
 
-from bot.alerts import Alert, AlertQueue, AlertStatus, RetryPolicy, now_iso
+from bot.alerts import Alert, alert_records, now_iso
+from bot.staff_outbox import DeliveryStatus, MessageKind, RetryPolicy, StaffOutbox
 from bot.clinic import load_clinic
 from bot.engine import Assistant
 from bot.knowledge import Knowledge
@@ -26,14 +27,14 @@ def alert(**fields) -> Alert:
 
 def test_alert_is_delivered(httpserver, tmp_path, loop) -> None:
     httpserver.expect_oneshot_request("/alert", method="POST").respond_with_data("ok")
-    queue = AlertQueue(tmp_path / "alerts.db", FAST)
+    queue = StaffOutbox(tmp_path / "staff.db", FAST)
 
     async def go() -> None:
-        queue.enqueue(httpserver.url_for("/alert"), alert())
+        queue.enqueue(MessageKind.alert, httpserver.url_for("/alert"), alert())
         await queue.drain()
 
     loop.run_until_complete(go())
-    assert queue.records()[0].status is AlertStatus.sent
+    assert alert_records(queue)[0].status is DeliveryStatus.sent
     body = json.loads(httpserver.log[0][0].data)
     assert body["conversation_id"] == "conv-1" and body["category"] == "self_harm"
     assert body["message_text"] is None and body["opted_out"] is False
@@ -47,30 +48,30 @@ def test_failed_alert_is_retried_then_sent(httpserver, tmp_path, loop) -> None:
         return Response("down", status=503) if len(calls) < 3 else Response("ok")
 
     httpserver.expect_request("/alert").respond_with_handler(flaky)
-    queue = AlertQueue(tmp_path / "alerts.db", FAST)
+    queue = StaffOutbox(tmp_path / "staff.db", FAST)
 
     async def go() -> None:
-        queue.enqueue(httpserver.url_for("/alert"), alert())
+        queue.enqueue(MessageKind.alert, httpserver.url_for("/alert"), alert())
         await queue.drain()
 
     loop.run_until_complete(go())
     assert len(calls) == 3
-    record = queue.records()[0]
-    assert (record.status, record.attempts, record.last_error) == (AlertStatus.sent, 3, None)
+    record = alert_records(queue)[0]
+    assert (record.status, record.attempts, record.last_error) == (DeliveryStatus.sent, 3, None)
 
 
 def test_alert_keeps_trying_until_its_time_is_up_then_shows_as_failed(tmp_path, loop) -> None:
     policy = FAST.copy(update={"give_up_after": 0.6})
-    queue = AlertQueue(tmp_path / "alerts.db", policy)
+    queue = StaffOutbox(tmp_path / "staff.db", policy)
     started = time.monotonic()
 
     async def go() -> None:
-        queue.enqueue("http://127.0.0.1:9/unreachable", alert(channel="sms", opted_out=True))
+        queue.enqueue(MessageKind.alert, "http://127.0.0.1:9/unreachable", alert(channel="sms", opted_out=True))
         await queue.drain()
 
     loop.run_until_complete(go())
     assert time.monotonic() - started >= 0.6  # tries for the whole period, not a fixed count
-    record = queue.records(AlertStatus.failed)[0]
+    record = alert_records(queue, DeliveryStatus.failed)[0]
     assert record.attempts > 5 and record.last_error and record.opted_out
 
 
@@ -83,18 +84,18 @@ def test_alert_refused_for_a_while_is_delivered_after_a_restart(httpserver, tmp_
         return Response("not now", status=503) if refusing else Response("ok")
 
     httpserver.expect_request("/alert").respond_with_handler(webhook)
-    first = AlertQueue(tmp_path / "alerts.db", FAST)
+    first = StaffOutbox(tmp_path / "staff.db", FAST)
 
     async def fail_for_a_while_then_die() -> None:
-        first.enqueue(httpserver.url_for("/alert"), alert())
+        first.enqueue(MessageKind.alert, httpserver.url_for("/alert"), alert())
         while len(calls) < 3:
             await asyncio_sleep(0.01)
         await first.abandon()  # the process goes away mid-retry
 
     loop.run_until_complete(fail_for_a_while_then_die())
-    assert first.records()[0].status is AlertStatus.pending
+    assert alert_records(first)[0].status is DeliveryStatus.pending
     refusing = False
-    second = AlertQueue(tmp_path / "alerts.db", FAST)
+    second = StaffOutbox(tmp_path / "staff.db", FAST)
 
     async def restart() -> int:
         count = second.resume_pending()
@@ -102,13 +103,13 @@ def test_alert_refused_for_a_while_is_delivered_after_a_restart(httpserver, tmp_
         return count
 
     assert loop.run_until_complete(restart()) == 1
-    record = second.records()[0]
+    record = alert_records(second)[0]
     # A try cut off by the process going away may reach the server without being counted.
-    assert record.status is AlertStatus.sent and len(calls) - 1 <= record.attempts <= len(calls) and len(calls) > 3
+    assert record.status is DeliveryStatus.sent and len(calls) - 1 <= record.attempts <= len(calls) and len(calls) > 3
     assert calls[-1] is False and all(calls[:-1])
 
 
-def test_alert_queue_opens_an_alerts_db_from_before_the_retry_window(tmp_path) -> None:
+def test_the_outbox_takes_over_unsent_alerts_from_an_older_alerts_db(tmp_path) -> None:
     import sqlite3
 
     path = tmp_path / "alerts.db"
@@ -116,15 +117,16 @@ def test_alert_queue_opens_an_alerts_db_from_before_the_retry_window(tmp_path) -
         db.execute("CREATE TABLE alerts (id INTEGER PRIMARY KEY, url TEXT NOT NULL, payload TEXT NOT NULL,"
                    " status TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT)")
         db.execute("INSERT INTO alerts (url, payload) VALUES (?, ?)", ("http://127.0.0.1:9/", alert().json()))
-    records = AlertQueue(path, FAST).records(AlertStatus.pending)
+    records = alert_records(StaffOutbox(tmp_path / "staff.db", FAST), DeliveryStatus.pending)
     assert len(records) == 1 and records[0].category == "self_harm"
+    assert not path.exists()  # imported once, not again on the next start
 
 
 def test_kapbot_alerts_lists_failed_alerts_without_text(tmp_path, loop) -> None:
-    queue = AlertQueue(tmp_path / "alerts.db", FAST.copy(update={"give_up_after": 0.1}))
+    queue = StaffOutbox(tmp_path / "staff.db", FAST.copy(update={"give_up_after": 0.1}))
 
     async def go() -> None:
-        queue.enqueue("http://127.0.0.1:9/unreachable", alert(message_text="my secret words"))
+        queue.enqueue(MessageKind.alert, "http://127.0.0.1:9/unreachable", alert(message_text="my secret words"))
         await queue.drain()
 
     loop.run_until_complete(go())
@@ -152,13 +154,13 @@ def test_crisis_conversation_alerts_staff(httpserver, tmp_path, settings, assist
     raw["alerts"] = {"webhook_url": httpserver.url_for("/staff"), "include_message_text": include_text}
     clinic_file.write_text(json.dumps(raw))
     alerting = Assistant(assistant.agent, settings, Knowledge(settings.content_dir, clinic_file))
-    alerting.alerts = AlertQueue(tmp_path / "alerts.db", FAST)
+    alerting.outbox = StaffOutbox(tmp_path / "staff.db", FAST)
     sender = "alert-" + uuid.uuid4().hex[:8]
 
     async def go() -> None:
         await alerting.respond(sender, "I took a whole bottle of pills and feel really weird")
         await alerting.respond(sender, "how long is a session")  # not a new crisis: no alert
-        await alerting.alerts.drain()
+        await alerting.outbox.drain()
 
     loop.run_until_complete(go())
     assert len(httpserver.log) == 1

@@ -1,18 +1,29 @@
-"""A way to a person: the consultation request form, stored only with consent."""
+"""A way to a person: the consultation request form, stored only with consent,
+and delivered to the clinic's real webhook and SMTP server on loopback."""
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+import os
+import subprocess
+import sys
+import time
 import uuid
+from typing import Any, Dict, List
 
 import pytest
 
-from bot.consultations import ConsultationStore, normalise_contact, normalise_name
-
-pytestmark = pytest.mark.slow
+from bot.consultations import ConsultationStore, Delivery
+from bot.contact_details import ContactKind, find_contact, find_name
+from bot.staff_outbox import SIGNATURE_HEADER, StaffOutbox
+from tests.paths import PROJECT_DIR
+from tests.staff_servers import STAFF_EMAIL, WEBHOOK_PATH, WEBHOOK_SECRET, find_email
 
 
 @pytest.fixture
 def requests(settings) -> ConsultationStore:
-    return ConsultationStore(settings.var_dir / "consultations.db")
+    return ConsultationStore(StaffOutbox(settings.staff_db_path))
 
 
 def new_id() -> str:
@@ -23,6 +34,56 @@ def last_text(body: dict) -> str:
     return body["messages"][-1]["text"]
 
 
+def all_text(body: dict) -> str:
+    return "\n".join(m["text"] for m in body["messages"])
+
+
+def stored_for(requests: ConsultationStore, sender: str) -> List[Any]:
+    return [s for s in requests.requests() if s.request.conversation_id == sender]
+
+
+def wait_for(check, timeout: float = 15.0) -> Any:
+    """Delivery happens in the background: poll until ``check()`` is truthy."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError("not delivered in time")
+
+
+def webhook_bodies(server) -> List[Dict[str, Any]]:
+    return [json.loads(r.data) for r, _ in server.log if r.path == WEBHOOK_PATH]
+
+
+# ---- taking details out of what people type (no model needed) ----
+
+@pytest.mark.parametrize("raw, name", [
+    ("Sam", "Sam"), ("ok my name is Sam", "Sam"), ("  Mary   Ann ", "Mary Ann"), ("I'm Jo, thanks", "Jo"),
+    ("sure, call me alex", "Alex"), ("Anne-Marie O'Neil", "Anne-Marie O'Neil"),
+    ("", None), ("12345", None), ("a@b.co", None), ("how long is a session?", None),
+    ("/request_consultation", None), ('/faq{"topic":"clinic.cost"}', None),
+])
+def test_a_name_is_found_in_a_sentence(raw, name) -> None:
+    assert find_name(raw) == name
+
+
+@pytest.mark.parametrize("raw, kind, value", [
+    ("you can reach me at (415) 555-0101 after 5pm", ContactKind.phone, "+14155550101"),
+    ("555 010 4477", ContactKind.phone, "+15550104477"),
+    ("+44 20 7946 0958 is my mobile", ContactKind.phone, "+442079460958"),
+    ("email me: Sam@Example.org.", ContactKind.email, "Sam@example.org"),
+    ("hello", None, None), ("12", None, None), ("/affirm", None, None), ("my cell I guess", None, None),
+])
+def test_a_contact_is_found_in_a_sentence(raw, kind, value) -> None:
+    found = find_contact(raw, "US")
+    assert (found.kind, found.value) == (kind, value) if kind else found is None
+
+
+# ---- the form, with the real model ----
+
+@pytest.mark.slow
 def test_talk_to_someone_gives_contact_and_offers_a_request(say, settings) -> None:
     from bot.clinic import load_clinic
 
@@ -33,27 +94,46 @@ def test_talk_to_someone_gives_contact_and_offers_a_request(say, settings) -> No
     assert any(b["payload"] == "/request_consultation" for b in answer["buttons"])
 
 
-def test_happy_path_with_an_invalid_contact_re_asked(say, requests) -> None:
+@pytest.mark.slow
+def test_awkward_replies_complete_the_form_and_reach_webhook_and_email(
+    say, requests, staff_webhook, staff_smtp
+) -> None:
     sender = new_id()
     assert "What name" in last_text(say(sender, "please have someone from the clinic call me"))
-    assert "phone number or email" in last_text(say(sender, "Sam Rivera"))
-    assert "doesn't look like a phone number" in " ".join(m["text"] for m in say(sender, "call me maybe")["messages"])
-    consent = say(sender, "(555) 010-9999")["messages"][-1]
-    assert "agree" in consent["text"] and consent["buttons"][0]["payload"] == "/affirm"
+    again = say(sender, "/request_consultation")  # a second click on the button is not a name
+    assert "/request_consultation" not in all_text(again) and "What name" in last_text(again)
+    question = say(sender, "wait, how much does it cost?")  # answered, then the form goes on
+    assert question["topic"] == "clinic.cost" and "$600" in all_text(question)
+    assert "What name" in last_text(question)
+    assert "Thanks, Sam." in last_text(say(sender, "ok my name is Sam"))
+    consent = say(sender, "you can reach me at (415) 555-0101 after 5pm")["messages"][-1]
+    assert "+14155550101" in consent["text"] and consent["buttons"][0]["payload"] == "/affirm"
     assert "has been sent" in last_text(say(sender, "/affirm"))
-    stored = [r for r in requests.all() if r.conversation_id == sender]
-    assert len(stored) == 1 and stored[0].name == "Sam Rivera" and stored[0].contact == "5550109999"
+
+    [stored] = stored_for(requests, sender)
+    assert (stored.request.name, stored.request.contact) == ("Sam", "+14155550101")
+    notice = wait_for(lambda: [b for b in webhook_bodies(staff_webhook) if b["request_id"] == stored.id])[0]
+    assert notice["type"] == "consultation_request" and notice["name"] == "Sam"
+    assert notice["contact"] == "+14155550101" and notice["contact_kind"] == "phone"
+    request = next(r for r, _ in staff_webhook.log if json.loads(r.data).get("request_id") == stored.id)
+    expected = "sha256=" + hmac.new(WEBHOOK_SECRET.encode(), request.data, hashlib.sha256).hexdigest()
+    assert request.headers[SIGNATURE_HEADER] == expected
+    email = wait_for(lambda: find_email(staff_smtp.inbox, "+14155550101"))
+    assert email["To"] == STAFF_EMAIL and "Sam" in email["Subject"]
+    wait_for(lambda: stored_for(requests, sender)[0].delivery is Delivery.delivered)
 
 
+@pytest.mark.slow
 def test_no_consent_stores_nothing(say, requests) -> None:
     sender = new_id()
     say(sender, "/request_consultation")
     say(sender, "Alex")
     say(sender, "alex@example.com")
     assert "haven't kept" in last_text(say(sender, "/deny"))
-    assert [r for r in requests.all() if r.conversation_id == sender] == []
+    assert stored_for(requests, sender) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("step", [0, 1, 2])
 def test_cancel_at_any_step(say, requests, step) -> None:
     sender = new_id()
@@ -61,17 +141,98 @@ def test_cancel_at_any_step(say, requests, step) -> None:
     for answer in ["Jordan", "555 010 1234"][:step]:
         say(sender, answer)
     assert "stopped" in last_text(say(sender, "cancel"))
-    assert [r for r in requests.all() if r.conversation_id == sender] == []
+    assert stored_for(requests, sender) == []
     # The conversation goes on normally afterwards.
     assert say(sender, "how long is a session")["topic"] == "during.session_length"
 
 
-@pytest.mark.parametrize("raw, expected", [("555 010 4477", "5550104477"), ("+1 (555) 010-4477", "+15550104477"),
-                                           ("Sam@Example.org", "sam@example.org"), ("hello", None), ("12", None)])
-def test_contact_validation(raw, expected) -> None:
-    assert normalise_contact(raw) == expected
+# ---- delivery that outlasts a webhook down and a restart ----
+
+def test_a_request_refused_for_a_while_is_delivered_after_a_restart(httpserver, tmp_path, loop) -> None:
+    from werkzeug import Response
+
+    from bot.clinic import Clinic
+    from bot.consultations import ConsultationRequest
+    from bot.smtp import Email
+    from bot.staff_outbox import RetryPolicy
+
+    refusing, calls = True, []
+
+    def webhook(request):
+        calls.append(refusing)
+        return Response("not now", status=503) if refusing else Response("ok")
+
+    httpserver.expect_request("/requests").respond_with_handler(webhook)
+    clinic = Clinic(name="Test Clinic", consultations={"webhook_url": httpserver.url_for("/requests")})
+    fast = RetryPolicy(first_delay=0.01, max_delay=0.05, give_up_after=30, timeout=0.5)
+    first = StaffOutbox(tmp_path / "staff.db", fast)
+    request = ConsultationRequest(conversation_id="c1", name="Robin", contact="robin@example.org",
+                                  contact_kind=ContactKind.email, consent=True)
+    request_id = ConsultationStore(first).submit(request, clinic, Email(subject="s", text="t"))
+
+    async def fail_for_a_while_then_die() -> None:
+        first.send_pending()
+        while len(calls) < 3:
+            await _sleep(0.01)
+        await first.abandon()  # the process goes away mid-retry
+
+    loop.run_until_complete(fail_for_a_while_then_die())
+    assert ConsultationStore(first).requests(pending_only=True)[0].id == request_id
+    refusing = False
+    second = StaffOutbox(tmp_path / "staff.db", fast)
+
+    async def restart() -> None:
+        second.resume_pending()
+        await second.drain()
+
+    loop.run_until_complete(restart())
+    [stored] = ConsultationStore(second).requests()
+    assert stored.delivery is Delivery.delivered and calls[-1] is False
+    assert json.loads(httpserver.log[-1][0].data)["contact"] == "robin@example.org"
+    assert ConsultationStore(second).requests(pending_only=True) == []
 
 
-@pytest.mark.parametrize("raw, ok", [("Sam", True), ("  Mary   Ann ", True), ("", False), ("12345", False), ("a@b.c", False), ("how long is a session?", False)])
-def test_name_validation(raw, ok) -> None:
-    assert (normalise_name(raw) is not None) is ok
+def test_kapbot_requests_lists_undelivered_requests(tmp_path) -> None:
+    from bot.clinic import Clinic
+    from bot.consultations import ConsultationRequest
+    from bot.smtp import Email
+
+    clinic = Clinic(name="Test Clinic", consultations={"webhook_url": "http://127.0.0.1:9/down"})
+    request = ConsultationRequest(conversation_id="c2", name="Kim", contact="+15550100000",
+                                  contact_kind=ContactKind.phone, consent=True)
+    ConsultationStore(StaffOutbox(tmp_path / "staff.db")).submit(request, clinic, Email(subject="s", text="t"))
+    env = {**os.environ, "KAPBOT_VAR_DIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "requests", "--pending"], cwd=PROJECT_DIR, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Kim" in result.stdout and "pending" in result.stdout and "http://127.0.0.1:9/down" in result.stdout
+
+
+async def _sleep(seconds: float) -> None:
+    import asyncio
+
+    await asyncio.sleep(seconds)
+
+
+# ---- no destination: no form, no promise ----
+
+@pytest.mark.slow
+def test_without_a_destination_the_form_is_not_offered(model_path, tmp_path) -> None:
+    from tests.service import Service
+
+    env = {"KAPBOT_VAR_DIR": str(tmp_path), "KAPBOT_CLINIC_FILE": str(PROJECT_DIR / "clinic.yml")}
+    with Service(env) as service:
+        service.wait_until("/readyz")
+        import httpx
+
+        def say(text: str) -> dict:
+            response = httpx.post(service.url + "/v1/chat", json={"sender_id": "no-dest", "message": text},
+                                  timeout=30)
+            assert response.status_code == 200, response.text
+            return response.json()
+
+        answer = say("can I talk to a real person please")
+        assert all(b["payload"] != "/request_consultation" for m in answer["messages"] for b in m["buttons"])
+        reply = all_text(say("/request_consultation"))
+        assert "can't pass on requests" in reply and "(555) 010-4477" in reply
+        assert "What name" not in reply and "has been sent" not in reply

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 
 from api.errors import NotReady
 from api.schemas import ErrorBody
-from bot.alerts import AlertStatus
+from bot.staff_outbox import DeliveryStatus, MessageKind
 
 router = APIRouter(tags=["health"])
 
@@ -19,13 +19,17 @@ async def healthz() -> Dict[str, str]:
 
 @router.get(
     "/readyz",
-    summary="200 once the model is loaded, 503 before; lists staff alerts that could not be delivered",
+    summary="200 once the model is loaded, 503 before; lists staff alerts and requests that could not be delivered",
     responses={503: {"model": ErrorBody, "description": "The model is still loading."}},
 )
 async def readyz(request: Request) -> Dict[str, object]:
     assistant = getattr(request.app.state, "assistant", None)
     if assistant is None:
         raise NotReady("the model is still loading")
-    # Still ready (patients are answered), but staff must see alerts that never arrived.
-    failed = [record.id for record in assistant.alerts.records(AlertStatus.failed)]
-    return {"status": "ready", "undelivered_alerts": failed}
+    # Still ready (patients are answered), but staff must see what never arrived.
+    failed = assistant.outbox.messages(status=DeliveryStatus.failed)
+    return {
+        "status": "ready",
+        "undelivered_alerts": [m.id for m in failed if m.kind is MessageKind.alert],
+        "undelivered_requests": sorted({m.ref for m in failed if m.kind is MessageKind.consultation}),
+    }

@@ -134,7 +134,7 @@ def test_a_stopped_number_in_crisis_alerts_staff_and_gets_no_sms(assistant, sett
     import json
     import time
 
-    from bot.alerts import AlertQueue, RetryPolicy
+    from bot.staff_outbox import RetryPolicy, StaffOutbox
     from bot.clinic import load_clinic
     from bot.engine import Assistant
     from bot.knowledge import Knowledge
@@ -145,7 +145,7 @@ def test_a_stopped_number_in_crisis_alerts_staff_and_gets_no_sms(assistant, sett
     raw["alerts"] = {"webhook_url": make_httpserver.url_for(staff), "include_message_text": False}
     (tmp_path / "clinic.yml").write_text(json.dumps(raw))
     alerting = Assistant(assistant.agent, settings, Knowledge(settings.content_dir, tmp_path / "clinic.yml"))
-    alerting.alerts = AlertQueue(tmp_path / "alerts.db", RetryPolicy(first_delay=0.01, max_delay=0.05))
+    alerting.outbox = StaffOutbox(tmp_path / "staff.db", RetryPolicy(first_delay=0.01, max_delay=0.05))
     number = unique_number()
     with open_client(channel_settings(tmp_path, make_httpserver.url_for), alerting) as client:
         say(client, number, "STOP")
@@ -204,3 +204,19 @@ def test_without_a_public_url_the_request_url_is_signed(assistant, make_httpserv
         assert "one and two hours" in "\n".join(texts)
     # No key configured: one was made for this installation, and used.
     assert (tmp_path / "channel_id.key").exists()
+
+
+def test_the_consultation_form_over_sms_takes_details_from_sentences(channels_client, runtime, settings) -> None:
+    from bot.consultations import ConsultationStore
+    from bot.staff_outbox import StaffOutbox
+
+    number = unique_number()
+    assert "What name" in "\n".join(say(channels_client, number, "can someone from the clinic call me back"))
+    assert "Thanks, Sam." in "\n".join(say(channels_client, number, "ok my name is Sam"))
+    consent = "\n".join(say(channels_client, number, "you can reach me at (415) 555-0101 after 5pm"))
+    assert "+14155550101" in consent and "Reply 1 for Yes, contact me" in consent
+    assert "has been sent" in "\n".join(say(channels_client, number, "1"))
+    conversation = runtime.conversation_id("twilio", number)
+    [stored] = [s for s in ConsultationStore(StaffOutbox(settings.staff_db_path)).requests()
+                if s.request.conversation_id == conversation]
+    assert (stored.request.name, stored.request.contact, stored.request.channel) == ("Sam", "+14155550101", "twilio")
