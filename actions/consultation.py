@@ -7,6 +7,7 @@ software could not keep.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -22,10 +23,19 @@ from bot.smtp import Email
 from bot.settings import get_settings
 from bot.staff_outbox import StaffOutbox
 
-FORM_SLOTS = ("consult_name", "consult_contact", "consult_consent")
+FORM_SLOTS = ("consult_name", "consult_contact", "consult_time", "consult_consent")
+DETAILS = ("consult_name", "consult_contact", "consult_time")
+ANY_TIME = "any time"
+_NO_PREFERENCE = re.compile(
+    r"^\W*(any ?time|whenever|no preference|doesn'?t matter|does not matter|skip|either|anything|any)\W*$",
+    re.IGNORECASE,
+)
 # Never an answer to the form's question: the form steps aside and its rules
-# take these (cancel, the crisis answer, a kind word).
-STEP_ASIDE = {"stop", "crisis", "share_feelings"}
+# take these (cancel; the crisis answer, whichever net raised it).
+STEP_ASIDE = {"stop", "crisis"}
+# A reply the model reads as one of these is a question or a feeling, unless it holds
+# what was asked: the model knows questions, not names or phone numbers.
+NOT_DETAILS = {"faq", "share_feelings"}
 ASKED_AGAIN = object()  # a button or another click on "contact me": ask the question again
 
 
@@ -39,16 +49,24 @@ def _reply(tracker: Tracker, slot: str) -> object:
     if tracker.get_slot("requested_slot") != slot:
         return None
     text = tracker.latest_message.get("text") or ""
-    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    intent = _intent(tracker)
     if intent in STEP_ASIDE:
         return None
-    if intent == "faq":  # a question, unless it holds what was asked (an email can look like one)
-        found = (find_contact(text, _region()) if slot == "consult_contact"
-                 else find_name(text) if len(text.split()) <= 2 else None)
-        return text if found else None
     if intent == "request_consultation" or text.lstrip().startswith("/"):
         return ASKED_AGAIN
-    return text
+    if intent not in NOT_DETAILS:
+        return text
+    if slot == "consult_contact":
+        holds_it = find_contact(text, _region()) is not None
+    elif slot == "consult_name":
+        holds_it = len(text.split()) <= 2 and find_name(text) is not None
+    else:  # a time ("after 5pm on weekdays") is free text; only a question is not one
+        holds_it = "?" not in text
+    return text if holds_it else None
+
+
+def _intent(tracker: Tracker) -> Optional[str]:
+    return (tracker.latest_message.get("intent") or {}).get("name")
 
 
 def _extracted(slot: str, reply: object) -> Dict[Text, Any]:
@@ -74,12 +92,27 @@ class ValidateConsultationForm(FormValidationAction):
     async def extract_consult_name(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") == "consult_consent" and _intent(tracker) == "request_consultation":
+            return {slot: None for slot in DETAILS}  # "Change my details": ask them all again
         return _extracted("consult_name", _reply(tracker, "consult_name"))
 
     async def extract_consult_contact(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         return _extracted("consult_contact", _reply(tracker, "consult_contact"))
+
+    async def extract_consult_time(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        return _extracted("consult_time", _reply(tracker, "consult_time"))
+
+    def validate_consult_time(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        if value is None:
+            return {"consult_time": None}
+        text = " ".join(str(value).split())[:100]
+        return {"consult_time": ANY_TIME if _NO_PREFERENCE.match(text) else text}
 
     def validate_consult_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -122,6 +155,7 @@ class ActionSubmitConsultation(Action):
             name=tracker.get_slot("consult_name"),
             contact=contact,
             contact_kind=ContactKind.email if "@" in contact else ContactKind.phone,
+            preferred_time=None if tracker.get_slot("consult_time") == ANY_TIME else tracker.get_slot("consult_time"),
             consent=True,
         )
         email = Email(

@@ -237,8 +237,13 @@ def alerts(failed: bool = typer.Option(False, "--failed", help="Only alerts that
 def requests(pending: bool = typer.Option(False, "--pending", help="Only requests not yet delivered everywhere.")) -> None:
     """Consultation requests visitors sent, and whether each reached the clinic's destinations."""
     from bot.consultations import ConsultationStore, Delivery
+    from bot.knowledge import Knowledge
 
-    shown = ConsultationStore(_outbox(_settings())).requests(pending_only=pending)
+    settings = _settings()
+    retention = Knowledge(settings.content_dir, settings.clinic_file).clinic.data_retention
+    store = ConsultationStore(_outbox(settings))
+    store.purge(retention.days if retention else None)
+    shown = store.requests(pending_only=pending)
     if not shown:
         typer.echo("No undelivered consultation requests." if pending else "No consultation requests.")
         return

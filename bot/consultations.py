@@ -96,6 +96,7 @@ class ConsultationStore:
         destinations = clinic.consultations.destinations
         if not destinations:
             raise ConfigError("no consultation destination is configured in clinic.yml")
+        self.purge(clinic.data_retention.days if clinic.data_retention else None)
         with self.outbox.connect() as db:
             cursor = db.execute(
                 "INSERT INTO consultation_requests (conversation_id, channel, name, contact, contact_kind,"
@@ -110,6 +111,21 @@ class ConsultationStore:
                 payload = email.json() if destination.startswith("mailto:") else notice.json()
                 self.outbox.store(db, MessageKind.consultation, destination, payload, ref=request_id)
         return request_id
+
+    def purge(self, keep_days: Optional[int]) -> int:
+        """Delete requests older than the clinic's retention, with what carried them."""
+        if keep_days is None:
+            return 0
+        cutoff = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=keep_days)).isoformat()
+        with self.outbox.connect() as db:
+            expired = [row[0] for row in db.execute(
+                "SELECT id FROM consultation_requests WHERE created_at < ?", (cutoff,))]
+            for request_id in expired:
+                db.execute("DELETE FROM staff_messages WHERE kind = ? AND ref = ?",
+                           (MessageKind.consultation.value, request_id))
+                db.execute("DELETE FROM consultation_requests WHERE id = ?", (request_id,))
+        self.outbox.purge(keep_days)
+        return len(expired)
 
     def requests(self, pending_only: bool = False) -> List[StoredRequest]:
         with self.outbox.connect() as db:

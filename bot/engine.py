@@ -28,7 +28,7 @@ from bot.action_runner import InProcessActionEndpoint
 from bot.alerts import Alert, now_iso
 from bot.answers import Button, render, render_phrase
 from bot.confidence import decision_of, is_crisis
-from bot.consultations import check_destinations
+from bot.consultations import ConsultationStore, check_destinations
 from bot.curation import SOMETHING_ELSE, CurationLog, UnsureKind
 from bot.errors import ModelError
 from bot.knowledge import Knowledge, get_knowledge
@@ -111,6 +111,8 @@ class Assistant:
             webhook_secret=settings.staff_webhook_secret,
             mailer=Mailer(settings.smtp) if settings.smtp else None,
         )
+        retention = knowledge.clinic.data_retention
+        ConsultationStore(self.outbox).purge(retention.days if retention else None)  # what clinic.yml promises
         self.curation = CurationLog(settings.sqlite_path)
 
     @classmethod

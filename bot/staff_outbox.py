@@ -158,6 +158,15 @@ class StaffOutbox:
             for r in rows
         ]
 
+    def purge(self, keep_days: Optional[int]) -> int:
+        """Delete finished messages (sent or failed) older than the clinic's retention."""
+        if keep_days is None:
+            return 0
+        cutoff = time.time() - keep_days * 86400
+        with self.connect() as db:
+            cursor = db.execute("DELETE FROM staff_messages WHERE status != 'pending' AND created_at < ?", (cutoff,))
+            return cursor.rowcount
+
     async def drain(self) -> None:
         """Wait for every message in flight (tests, shutdown)."""
         while self._tasks:

@@ -106,21 +106,42 @@ def test_awkward_replies_complete_the_form_and_reach_webhook_and_email(
     assert question["topic"] == "clinic.cost" and "$600" in all_text(question)
     assert "What name" in last_text(question)
     assert "Thanks, Sam." in last_text(say(sender, "ok my name is Sam"))
-    consent = say(sender, "you can reach me at (415) 555-0101 after 5pm")["messages"][-1]
-    assert "+14155550101" in consent["text"] and consent["buttons"][0]["payload"] == "/affirm"
+    assert "good time" in last_text(say(sender, "you can reach me at (415) 555-0101 after 5pm"))
+    consent = say(sender, "after 5pm on weekdays")["messages"][-1]  # read back before sending
+    assert "Sam" in consent["text"] and "+14155550101" in consent["text"] and "after 5pm on weekdays" in consent["text"]
+    assert [b["payload"] for b in consent["buttons"]] == ["/affirm", "/request_consultation", "/deny"]
     assert "has been sent" in last_text(say(sender, "/affirm"))
 
     [stored] = stored_for(requests, sender)
     assert (stored.request.name, stored.request.contact) == ("Sam", "+14155550101")
+    assert stored.request.preferred_time == "after 5pm on weekdays"
     notice = wait_for(lambda: [b for b in webhook_bodies(staff_webhook) if b["request_id"] == stored.id])[0]
     assert notice["type"] == "consultation_request" and notice["name"] == "Sam"
     assert notice["contact"] == "+14155550101" and notice["contact_kind"] == "phone"
+    assert notice["preferred_time"] == "after 5pm on weekdays" and notice["channel"] == "web"
     request = next(r for r, _ in staff_webhook.log if json.loads(r.data).get("request_id") == stored.id)
     expected = "sha256=" + hmac.new(WEBHOOK_SECRET.encode(), request.data, hashlib.sha256).hexdigest()
     assert request.headers[SIGNATURE_HEADER] == expected
     email = wait_for(lambda: find_email(staff_smtp.inbox, "+14155550101"))
     assert email["To"] == STAFF_EMAIL and "Sam" in email["Subject"]
+    assert "Best time: after 5pm on weekdays" in email.get_payload(decode=True).decode()
     wait_for(lambda: stored_for(requests, sender)[0].delivery is Delivery.delivered)
+
+
+@pytest.mark.slow
+def test_details_can_be_corrected_before_sending(say, requests, staff_webhook) -> None:
+    sender = new_id()
+    for text in ("/request_consultation", "Jo", "jo@example.org", "any time"):
+        say(sender, text)
+    assert "What name" in last_text(say(sender, "/request_consultation"))  # "Change my details"
+    say(sender, "Joanna")
+    say(sender, "555 010 2233")
+    consent = last_text(say(sender, "mornings"))
+    assert "Joanna" in consent and "+15550102233" in consent and "jo@example.org" not in consent
+    say(sender, "/affirm")
+    [stored] = stored_for(requests, sender)
+    assert (stored.request.name, stored.request.contact, stored.request.preferred_time) == (
+        "Joanna", "+15550102233", "mornings")
 
 
 @pytest.mark.slow
@@ -129,16 +150,17 @@ def test_no_consent_stores_nothing(say, requests) -> None:
     say(sender, "/request_consultation")
     say(sender, "Alex")
     say(sender, "alex@example.com")
+    say(sender, "any time")
     assert "haven't kept" in last_text(say(sender, "/deny"))
     assert stored_for(requests, sender) == []
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("step", [0, 1, 2])
+@pytest.mark.parametrize("step", [0, 1, 2, 3])
 def test_cancel_at_any_step(say, requests, step) -> None:
     sender = new_id()
     say(sender, "/request_consultation")
-    for answer in ["Jordan", "555 010 1234"][:step]:
+    for answer in ["Jordan", "555 010 1234", "evenings"][:step]:
         say(sender, answer)
     assert "stopped" in last_text(say(sender, "cancel"))
     assert stored_for(requests, sender) == []
@@ -236,3 +258,26 @@ def test_without_a_destination_the_form_is_not_offered(model_path, tmp_path) -> 
         reply = all_text(say("/request_consultation"))
         assert "can't pass on requests" in reply and "(555) 010-4477" in reply
         assert "What name" not in reply and "has been sent" not in reply
+
+
+def test_requests_past_the_clinics_retention_are_deleted_with_their_deliveries(tmp_path) -> None:
+    import datetime as dt
+
+    from bot.clinic import Clinic
+    from bot.consultations import ConsultationRequest
+    from bot.smtp import Email
+
+    clinic = Clinic(name="Test Clinic", consultations={"webhook_url": "http://127.0.0.1:9/down"},
+                    data_retention={"days": 30})
+    outbox = StaffOutbox(tmp_path / "staff.db")
+    store = ConsultationStore(outbox)
+    old = ConsultationRequest(conversation_id="old", name="Lee", contact="lee@example.org",
+                              contact_kind=ContactKind.email, consent=True,
+                              created_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=31))
+    store.submit(old, clinic, Email(subject="s", text="t"))
+    assert [s.request.name for s in store.requests()] == ["Lee"]
+    fresh = old.copy(update={"conversation_id": "new", "name": "Ash", "contact": "ash@example.org",
+                              "created_at": dt.datetime.now(dt.timezone.utc)})
+    store.submit(fresh, clinic, Email(subject="s", text="t"))  # storing a new one purges the old
+    assert [s.request.name for s in store.requests()] == ["Ash"]
+    assert all("lee@example.org" not in m.payload for m in outbox.messages())

@@ -213,8 +213,10 @@ def test_the_consultation_form_over_sms_takes_details_from_sentences(channels_cl
     number = unique_number()
     assert "What name" in "\n".join(say(channels_client, number, "can someone from the clinic call me back"))
     assert "Thanks, Sam." in "\n".join(say(channels_client, number, "ok my name is Sam"))
-    consent = "\n".join(say(channels_client, number, "you can reach me at (415) 555-0101 after 5pm"))
-    assert "+14155550101" in consent and "Reply 1 for Yes, contact me" in consent
+    asked = "\n".join(say(channels_client, number, "you can reach me at (415) 555-0101 after 5pm"))
+    assert "good time" in asked and "Reply 1 for Any time" in asked
+    consent = "\n".join(say(channels_client, number, "1"))
+    assert "+14155550101" in consent and "any time" in consent and "Reply 1 for Yes, contact me" in consent
     assert "has been sent" in "\n".join(say(channels_client, number, "1"))
     conversation = runtime.conversation_id("twilio", number)
     [stored] = [s for s in ConsultationStore(StaffOutbox(settings.staff_db_path)).requests()
