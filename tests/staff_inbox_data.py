@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -65,5 +66,7 @@ def write_flagged_conversation(tracker_db: Path) -> None:
         await store.save(flagged)
         await store.save(calm)
 
-    asyncio.run(save())
+    # A thread of its own: Playwright's sync API keeps an event loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, save()).result()
     store.engine.dispose()
