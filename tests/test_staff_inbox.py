@@ -149,3 +149,22 @@ def test_an_older_requests_table_gets_the_staff_status_column(tmp_path) -> None:
     store = ConsultationStore(StaffOutbox(tmp_path / "staff.db"))
     assert store.requests()[0].staff_status is StaffStatus.new
     assert store.set_staff_status(1, StaffStatus.closed) and store.requests()[0].staff_status is StaffStatus.closed
+
+
+def test_kapbot_staff_add_reads_the_password_from_stdin(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.paths import PROJECT_DIR
+
+    env = {**os.environ, "KAPBOT_VAR_DIR": str(tmp_path)}
+    command = [sys.executable, "-m", "bot.cli", "staff", "add", "bob", "--password-stdin"]
+    short = subprocess.run(command, input="short\n", cwd=PROJECT_DIR, env=env, capture_output=True, text=True,
+                           timeout=120)
+    assert short.returncode == 2 and "at least 10 characters" in short.stderr
+    added = subprocess.run(command, input="a long enough password\n", cwd=PROJECT_DIR, env=env, capture_output=True,
+                           text=True, timeout=120)
+    assert added.returncode == 0, added.stdout + added.stderr
+    directory = StaffDirectory(tmp_path / "staff.db")
+    assert directory.verify("bob", "a long enough password") and not directory.verify("bob", "short")
