@@ -111,10 +111,10 @@ def _inbox(request: Request) -> StaffInbox:
 
 
 def _signed_in(request: Request) -> StaffSession:
-    """The session of a user who still exists, or LoginRequired."""
+    """The session of a user who still exists and has not logged out since, or LoginRequired."""
     inbox = _inbox(request)
     session = inbox.signer.read(request)
-    if session is None or session.user is None or not inbox.directory.user_exists(session.user):
+    if session is None or session.user is None or inbox.directory.session_epoch(session.user) != session.epoch:
         raise LoginRequired()
     return session
 
@@ -183,7 +183,8 @@ async def login(request: Request) -> Response:
         return _page(request, "login.html", session or StaffSession.new(), status_code=401, title="Staff login",
                      error="That user name and password do not match.", username=form.username)
     inbox.directory.audit(form.username, AuditAction.login, f"from {address}")
-    return _redirect(request, f"{PREFIX}/requests", StaffSession.new(form.username))
+    epoch = inbox.directory.session_epoch(form.username) or 0
+    return _redirect(request, f"{PREFIX}/requests", StaffSession.new(form.username, epoch))
 
 
 @router.post("/logout")
@@ -192,6 +193,7 @@ async def logout(request: Request) -> Response:
     session = inbox.signer.read(request)
     await _form(request, session, BaseModel)
     if session and session.user:
+        inbox.directory.end_sessions(session.user)
         inbox.directory.audit(session.user, AuditAction.logout)
     response = _redirect(request, f"{PREFIX}/login", None)
     inbox.signer.clear(response, request)

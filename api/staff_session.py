@@ -38,11 +38,12 @@ class StaffSession(BaseModel):
 
     user: Optional[str] = None
     csrf: str
+    epoch: int = 0  # the user's session epoch at login (bot/staff_inbox.py)
 
     @classmethod
-    def new(cls, user: Optional[str] = None) -> "StaffSession":
+    def new(cls, user: Optional[str] = None, epoch: int = 0) -> "StaffSession":
         # A fresh token at login, so a token planted before it is worth nothing after.
-        return cls(user=user, csrf=secrets.token_urlsafe(32))
+        return cls(user=user, csrf=secrets.token_urlsafe(32), epoch=epoch)
 
 
 class StaffError(Exception):

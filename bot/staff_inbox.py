@@ -19,8 +19,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import BaseModel, SecretStr
 
 SCHEMA = (
+    # session_epoch: a session cookie names the epoch it began in; logout or a new password
+    # moves it on, so copies of older cookies stop working at once (not only after the idle time).
     "CREATE TABLE IF NOT EXISTS staff_users (username TEXT PRIMARY KEY, password_hash TEXT NOT NULL,"
-    " created_at TEXT NOT NULL)",
+    " created_at TEXT NOT NULL, session_epoch INTEGER NOT NULL DEFAULT 0)",
     "CREATE TABLE IF NOT EXISTS staff_audit (id INTEGER PRIMARY KEY, at TEXT NOT NULL, who TEXT NOT NULL,"
     " action TEXT NOT NULL, target TEXT)",
     "CREATE TABLE IF NOT EXISTS staff_notes (id INTEGER PRIMARY KEY, conversation_id TEXT NOT NULL,"
@@ -86,7 +88,8 @@ class StaffDirectory:
         with self.connect() as db:
             db.execute(
                 "INSERT INTO staff_users (username, password_hash, created_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash",
+                " ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash,"
+                " session_epoch = session_epoch + 1",
                 (username, hashed, _now()),
             )
         self.audit("cli", AuditAction.user_added, username)
@@ -95,9 +98,16 @@ class StaffDirectory:
         with self.connect() as db:
             return db.execute("SELECT 1 FROM staff_users LIMIT 1").fetchone() is not None
 
-    def user_exists(self, username: str) -> bool:
+    def session_epoch(self, username: str) -> Optional[int]:
+        """The user's current session epoch; None when there is no such user (any more)."""
         with self.connect() as db:
-            return db.execute("SELECT 1 FROM staff_users WHERE username = ?", (username,)).fetchone() is not None
+            row = db.execute("SELECT session_epoch FROM staff_users WHERE username = ?", (username,)).fetchone()
+        return None if row is None else int(row[0])
+
+    def end_sessions(self, username: str) -> None:
+        """Every session of the user ends (logout): cookies of the old epoch are refused."""
+        with self.connect() as db:
+            db.execute("UPDATE staff_users SET session_epoch = session_epoch + 1 WHERE username = ?", (username,))
 
     def verify(self, username: str, password: str) -> bool:
         """True when the password is the user's; an unknown user costs the same argon2 work."""

@@ -81,8 +81,11 @@ def test_login_tabs_status_note_and_logout(client, staff_settings) -> None:
     assert "Called back, safe with family." in noted.text
 
     assert client.get("/staff/questions").status_code == 200
+    copied = client.cookies["kapbot_staff"]
     out = client.post("/staff/logout", data={"csrf_token": token}, follow_redirects=False)
     assert out.status_code == 303 and out.headers["location"] == "/staff/login"
+    assert client.get("/staff/requests", follow_redirects=False).status_code == 303
+    client.cookies.set("kapbot_staff", copied)  # a copy of the cookie kept from before the logout
     assert client.get("/staff/requests", follow_redirects=False).status_code == 303
 
     assert actions(staff_settings) == [
@@ -92,6 +95,14 @@ def test_login_tabs_status_note_and_logout(client, staff_settings) -> None:
     with sqlite3.connect(staff_settings.staff_db_path) as db:
         dump = "\n".join(db.iterdump())
     assert STAFF_PASSWORD not in dump
+
+
+def test_over_https_the_cookie_is_secure(staff_settings) -> None:
+    from api.main import create_app
+
+    add_staff_user(staff_settings)
+    client = TestClient(create_app(staff_settings), base_url="https://testserver")
+    assert "secure" in log_in(client).headers["set-cookie"].lower()
 
 
 def test_a_post_without_the_right_csrf_token_is_refused(client, staff_settings) -> None:
