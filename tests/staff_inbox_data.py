@@ -40,11 +40,9 @@ def submit_request(settings: Settings) -> int:
 
 def write_flagged_conversation(tracker_db: Path) -> None:
     """A crisis turn as bot/engine.py records it, saved by Rasa's SQLTrackerStore, and one ordinary conversation."""
-    from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    store = SQLTrackerStore(dialect="sqlite", db=str(tracker_db))
     intent = {"name": "crisis", "confidence": 1.0}
     flagged = DialogueStateTracker.from_events(FLAGGED_ID, [
         UserUttered("how long does a session take?", intent={"name": "ask", "confidence": 0.9}),
@@ -62,9 +60,18 @@ def write_flagged_conversation(tracker_db: Path) -> None:
         SlotSet("crisis_flag", False),
     ])
 
+    save_trackers(tracker_db, flagged, calm)
+
+
+def save_trackers(tracker_db: Path, *trackers) -> None:
+    """Store trackers with Rasa's SQLTrackerStore, as the engine does."""
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    store = SQLTrackerStore(dialect="sqlite", db=str(tracker_db))
+
     async def save() -> None:
-        await store.save(flagged)
-        await store.save(calm)
+        for tracker in trackers:
+            await store.save(tracker)
 
     # A thread of its own: Playwright's sync API keeps an event loop running in this one.
     with ThreadPoolExecutor(1) as pool:

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from bot.settings import Settings
 from bot.staff_inbox import AuditAction, StaffDirectory
 from tests.staff_inbox_data import (
-    CSRF, FLAGGED_ID, FLAGGED_TEXT, STAFF_PASSWORD, STAFF_USER, VISITOR_NAME, add_staff_user, submit_request,
-    write_flagged_conversation,
+    CSRF, FLAGGED_ID, FLAGGED_TEXT, STAFF_PASSWORD, STAFF_USER, VISITOR_NAME, add_staff_user, save_trackers,
+    submit_request, write_flagged_conversation,
 )
 
 
@@ -51,6 +51,7 @@ def test_without_a_staff_user_every_staff_path_is_404(client) -> None:
         assert client.get(path, follow_redirects=False).status_code == 404, path
     assert client.post("/staff/login", data={}).status_code == 404
     assert client.get("/staff/login").json() == client.get("/no-such-page").json()  # nothing tells it apart
+    assert not [path for path in client.get("/openapi.json").json()["paths"] if path.startswith("/staff")]
 
 
 def test_login_tabs_status_note_and_logout(client, staff_settings) -> None:
@@ -179,3 +180,29 @@ def test_kapbot_staff_add_reads_the_password_from_stdin(tmp_path) -> None:
     assert added.returncode == 0, added.stdout + added.stderr
     directory = StaffDirectory(tmp_path / "staff.db")
     assert directory.verify("bob", "a long enough password") and not directory.verify("bob", "short")
+
+
+def test_flagged_conversations_from_the_tracker_store(tmp_path) -> None:
+    from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.flagged import MODEL_CATEGORY, flagged_conversations
+
+    assert flagged_conversations(tmp_path / "none.db") == []  # no conversation yet
+    db = tmp_path / "conversations.db"
+    write_flagged_conversation(db)
+    by_classifier = DialogueStateTracker.from_events("visitor-model", [
+        UserUttered("everything feels pointless lately"), BotUttered("Please call or text 988."),
+        SlotSet("crisis_flag", True),
+    ])
+    restarted = DialogueStateTracker.from_events("visitor-cleared", [
+        UserUttered("i want to die"), SlotSet("crisis_flag", True), SlotSet("crisis_flag", None),
+    ])
+    save_trackers(db, by_classifier, restarted)
+    found = {c.conversation_id: c for c in flagged_conversations(db)}
+    assert set(found) == {FLAGGED_ID, "visitor-model"}
+    assert list(found) == ["visitor-model", FLAGGED_ID]  # the most recently flagged first
+    assert found["visitor-model"].category == MODEL_CATEGORY
+    assert found[FLAGGED_ID].category == "suicide.passive_ideation"
+    assert [(u.speaker, u.text) for u in found[FLAGGED_ID].transcript][-2:] == [
+        ("visitor", FLAGGED_TEXT), ("assistant", "Please call or text 988 now.")]
