@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from bot.settings import Settings
 from tests.e2e.browser import PHONE, serious_violations
+from tests.paths import PROJECT_DIR
 from tests.service import free_port
 from tests.staff_inbox_data import (
     FLAGGED_ID, FLAGGED_TEXT, STAFF_PASSWORD, STAFF_USER, VISITOR_NAME, add_staff_user, submit_request,
@@ -21,6 +22,8 @@ from tests.staff_inbox_data import (
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+ARTIFACTS = PROJECT_DIR / "tests" / "artifacts"
 
 
 @pytest.fixture(scope="module")
@@ -99,10 +102,14 @@ def test_no_serious_accessibility_violations_at_375px(page: Page) -> None:
     assert_accessible(page)
     log_in(page)
     assert_accessible(page)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "staff-requests-phone.png"), full_page=True)
     for tab in ("Flagged conversations", "Unsure questions"):
         page.get_by_role("link", name=tab).click()
         expect(page.get_by_role("heading", level=1)).to_have_text(tab)
         assert_accessible(page)
+    page.get_by_role("link", name="Flagged conversations").click()
+    page.screenshot(path=str(ARTIFACTS / "staff-flagged-phone.png"), full_page=True)
     # Focus is visible: a focused button gets an outline.
     page.get_by_role("button", name="Log out").focus()
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
