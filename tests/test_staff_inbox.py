@@ -206,3 +206,13 @@ def test_flagged_conversations_from_the_tracker_store(tmp_path) -> None:
     assert found[FLAGGED_ID].category == "suicide.passive_ideation"
     assert [(u.speaker, u.text) for u in found[FLAGGED_ID].transcript][-2:] == [
         ("visitor", FLAGGED_TEXT), ("assistant", "Please call or text 988 now.")]
+
+
+def test_without_a_session_secret_a_random_one_is_made_and_the_log_says_so(tmp_path, caplog) -> None:
+    from api.staff_session import SessionSigner
+
+    settings = Settings(var_dir=tmp_path, env="test", staff_session_secret=None)
+    with caplog.at_level("WARNING", logger="kapbot"):
+        first, second = SessionSigner(settings), SessionSigner(settings)
+    assert "staff sessions end when the service restarts" in caplog.text
+    assert first.serializer.secret_keys != second.serializer.secret_keys
