@@ -16,6 +16,7 @@ from api.errors import install_error_handlers
 from api.rate_limits import ClientRateLimitMiddleware, RateLimits
 from api.routes import chat, health, rest, widget
 from api.security import SecurityHeadersMiddleware
+from api.staff import install_staff_inbox
 from api.socket_channel import create_socket_server
 from bot.engine import Assistant
 from bot.log import configure_logging, logger
@@ -51,6 +52,8 @@ def create_app(settings: Optional[Settings] = None, assistant: Optional[Assistan
     app.include_router(chat.router)
     app.include_router(rest.router)
     include_channels(app, settings)
+    # The staff inbox at /staff; every /staff path is a 404 until a staff user exists.
+    install_staff_inbox(app, settings)
     # Added last = runs first: refuse oversize bodies, count requests, then CORS.
     app.add_middleware(
         CORSMiddleware,

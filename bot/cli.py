@@ -258,6 +258,31 @@ def requests(pending: bool = typer.Option(False, "--pending", help="Only request
         raise typer.Exit(1)
 
 
+staff_app = typer.Typer(help="Users of the staff inbox at /staff (off until one exists).", no_args_is_help=True)
+app.add_typer(staff_app, name="staff")
+
+
+@staff_app.command("add")
+def staff_add(
+    username: str = typer.Argument(..., help="1-64 letters, digits or . _ @ -"),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin (scripts)."),
+) -> None:
+    """Add a staff user, or set a new password for one; the password is stored only as an argon2 hash."""
+    from pydantic import SecretStr
+
+    from bot.staff_inbox import StaffDirectory
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:  # hidden, asked twice: a typo would lock the user out
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        StaffDirectory(_settings().staff_db_path).add_user(username, SecretStr(password))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    typer.echo(f"staff user {username!r} can now log in at /staff")
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app(prog_name="kapbot")
 

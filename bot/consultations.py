@@ -18,12 +18,26 @@ from bot.errors import ConfigError
 from bot.smtp import Email, SmtpSettings
 from bot.staff_outbox import DeliveryStatus, MessageKind, StaffOutbox
 
+# Where the clinic's team is with a request (the staff inbox sets it); tables made before
+# the inbox existed get the column on start (ALTER TABLE in ConsultationStore).
+STAFF_STATUS_COLUMN = (
+    "staff_status TEXT NOT NULL DEFAULT 'new' CHECK (staff_status IN ('new', 'contacted', 'closed'))"
+)
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS consultation_requests (id INTEGER PRIMARY KEY,"
     " conversation_id TEXT NOT NULL, channel TEXT NOT NULL, name TEXT NOT NULL,"
     " contact TEXT NOT NULL, contact_kind TEXT NOT NULL, preferred_time TEXT,"
-    " consent INTEGER NOT NULL CHECK (consent = 1), created_at TEXT NOT NULL)"
+    " consent INTEGER NOT NULL CHECK (consent = 1), created_at TEXT NOT NULL,"
+    f" {STAFF_STATUS_COLUMN})"
 )
+
+
+class StaffStatus(str, Enum):
+    """The clinic's own follow-up of a request, independent of its delivery."""
+
+    new = "new"
+    contacted = "contacted"
+    closed = "closed"
 
 
 class ConsultationRequest(BaseModel):
@@ -70,6 +84,7 @@ class StoredRequest(BaseModel):
     request: ConsultationRequest
     delivery: Delivery
     destinations: Dict[str, DeliveryStatus]
+    staff_status: StaffStatus = StaffStatus.new
 
 
 def check_destinations(clinic: Clinic, webhook_secret: Optional[SecretStr], smtp: Optional[SmtpSettings]) -> None:
@@ -87,6 +102,9 @@ class ConsultationStore:
         self.outbox = outbox
         with outbox.connect() as db:
             db.execute(SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(consultation_requests)")}
+            if "staff_status" not in columns:
+                db.execute(f"ALTER TABLE consultation_requests ADD COLUMN {STAFF_STATUS_COLUMN}")
 
     def submit(self, request: ConsultationRequest, clinic: Clinic, email: Email) -> int:
         """Store the request and queue it to every destination; returns its id.
@@ -127,11 +145,18 @@ class ConsultationStore:
         self.outbox.purge(keep_days)
         return len(expired)
 
+    def set_staff_status(self, request_id: int, status: StaffStatus) -> bool:
+        """Record the team's follow-up; False when no such request (deleted, or never was)."""
+        with self.outbox.connect() as db:
+            cursor = db.execute("UPDATE consultation_requests SET staff_status = ? WHERE id = ?",
+                                (status.value, request_id))
+            return cursor.rowcount == 1
+
     def requests(self, pending_only: bool = False) -> List[StoredRequest]:
         with self.outbox.connect() as db:
             rows = db.execute(
-                "SELECT id, conversation_id, channel, name, contact, contact_kind, preferred_time, created_at"
-                " FROM consultation_requests ORDER BY id"
+                "SELECT id, conversation_id, channel, name, contact, contact_kind, preferred_time, created_at,"
+                " staff_status FROM consultation_requests ORDER BY id"
             ).fetchall()
         deliveries: Dict[int, Dict[str, DeliveryStatus]] = {}
         for message in self.outbox.messages(MessageKind.consultation):
@@ -146,6 +171,7 @@ class ConsultationStore:
                                             created_at=r[7]),
                 delivery=_delivery(states.values()),
                 destinations=states,
+                staff_status=r[8],
             ))
         return [s for s in stored if s.delivery is not Delivery.delivered] if pending_only else stored
 

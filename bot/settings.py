@@ -49,6 +49,11 @@ class Settings(BaseSettings):
         None, description="Signs every staff webhook: header X-Kapbot-Signature: sha256=HMAC(body)."
     )
     smtp: Optional[SmtpSettings] = Field(None, description="The mail server for email destinations.")
+    # The staff inbox at /staff (api/staff/): off until `kapbot staff add` made a user.
+    staff_session_secret: Optional[SecretStr] = Field(
+        None, description="Signs staff session cookies; unset: a random one per process (sessions end on restart)."
+    )
+    staff_idle_minutes: int = Field(30, ge=1, le=24 * 60, description="Staff are logged out after this idle time.")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     log_level: str = "INFO"

@@ -3,32 +3,17 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Iterator
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
+from tests.e2e.browser import PHONE, serious_violations
 from tests.paths import PROJECT_DIR
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 ARTIFACTS = PROJECT_DIR / "tests" / "artifacts"
-PHONE = {"width": 375, "height": 667}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: run scripts/ensure-chromium (make test does)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -122,10 +107,7 @@ def test_no_serious_accessibility_violations_with_the_panel_open(page: Page) -> 
     page.click("#kapbot-launcher")
     ask(page, "what is KAP")
     expect(answers(page).last).to_be_visible()
-    # The page's CSP blocks injected script tags; evaluate axe's source instead.
-    page.evaluate(Axe().axe_script)
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    serious = serious_violations(page)
     assert serious == [], json.dumps([(v["id"], v["help"]) for v in serious], indent=1)
 
 

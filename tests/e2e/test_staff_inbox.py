@@ -1,0 +1,116 @@
+"""The staff inbox in Chromium: log in, mark a request contacted, read a flagged
+conversation and note it, log out; axe on the pages at 375 px. The app runs under
+uvicorn in a thread, without its lifespan: the inbox needs no model."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Iterator
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, expect
+
+from bot.settings import Settings
+from tests.e2e.browser import PHONE, serious_violations
+from tests.paths import PROJECT_DIR
+from tests.service import free_port
+from tests.staff_inbox_data import (
+    FLAGGED_ID, FLAGGED_TEXT, STAFF_PASSWORD, STAFF_USER, VISITOR_NAME, add_staff_user, submit_request,
+    write_flagged_conversation,
+)
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+ARTIFACTS = PROJECT_DIR / "tests" / "artifacts"
+
+
+@pytest.fixture(scope="module")
+def staff_url(tmp_path_factory) -> Iterator[str]:
+    from api.main import create_app
+
+    port = free_port()
+    settings = Settings(var_dir=tmp_path_factory.mktemp("staff-var"), env="test", port=port,
+                        staff_session_secret="e2e-staff-secret")
+    add_staff_user(settings)
+    submit_request(settings)
+    write_flagged_conversation(settings.sqlite_path)
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, lifespan="off",
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the staff app did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture
+def page(browser: Browser, staff_url: str) -> Iterator[Page]:
+    context = browser.new_context(viewport=PHONE, base_url=staff_url)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    yield page
+    context.close()
+
+
+def log_in(page: Page) -> None:
+    page.goto("/staff")
+    expect(page.get_by_role("heading", name="Staff login")).to_be_visible()
+    page.get_by_label("User name").fill(STAFF_USER)
+    page.get_by_label("Password").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Consultation requests")
+
+
+def assert_accessible(page: Page) -> None:
+    serious = serious_violations(page)
+    assert serious == [], json.dumps([(v["id"], v["help"]) for v in serious], indent=1)
+    # Usable at 375 px: nothing wider than the screen.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_log_in_mark_contacted_note_a_flagged_conversation_and_log_out(page: Page) -> None:
+    log_in(page)
+    request = page.get_by_role("article", name=VISITOR_NAME)
+    expect(request).to_contain_text("after 5pm")
+    expect(request.locator(".status")).to_have_text("new")
+    request.get_by_role("button", name="Mark contacted").click()
+    expect(page.get_by_role("article", name=VISITOR_NAME).locator(".status")).to_have_text("contacted")
+
+    page.get_by_role("link", name="Flagged conversations").click()
+    expect(page.get_by_role("link", name="Flagged conversations")).to_have_attribute("aria-current", "page")
+    conversation = page.locator("article", has_text=FLAGGED_ID)
+    expect(conversation).to_contain_text(FLAGGED_TEXT)
+    expect(conversation).to_contain_text("suicide.passive_ideation")
+    conversation.get_by_label("Add a note").fill("Called back; safe with family.")
+    conversation.get_by_role("button", name="Save note").click()
+    expect(page.locator("article", has_text=FLAGGED_ID)).to_contain_text("Called back; safe with family.")
+
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("heading", name="Staff login")).to_be_visible()
+    page.goto("/staff/requests")
+    expect(page.get_by_role("heading", name="Staff login")).to_be_visible()
+
+
+def test_no_serious_accessibility_violations_at_375px(page: Page) -> None:
+    page.goto("/staff/login")
+    assert_accessible(page)
+    log_in(page)
+    assert_accessible(page)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "staff-requests-phone.png"), full_page=True)
+    for tab in ("Flagged conversations", "Unsure questions"):
+        page.get_by_role("link", name=tab).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(tab)
+        assert_accessible(page)
+    page.get_by_role("link", name="Flagged conversations").click()
+    page.screenshot(path=str(ARTIFACTS / "staff-flagged-phone.png"), full_page=True)
+    # Focus is visible: a focused button gets an outline.
+    page.get_by_role("button", name="Log out").focus()
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline not in ("", "none")
