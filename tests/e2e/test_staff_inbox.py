@@ -3,6 +3,7 @@ conversation and note it, log out; axe on the pages at 375 px. The app runs unde
 uvicorn in a thread, without its lifespan: the inbox needs no model."""
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -26,27 +27,34 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 ARTIFACTS = PROJECT_DIR / "tests" / "artifacts"
 
 
-@pytest.fixture(scope="module")
-def staff_url(tmp_path_factory) -> Iterator[str]:
+@contextlib.contextmanager
+def serving(settings: Settings) -> Iterator[str]:
     from api.main import create_app
 
-    port = free_port()
-    settings = Settings(var_dir=tmp_path_factory.mktemp("staff-var"), env="test", port=port,
-                        staff_session_secret="e2e-staff-secret")
-    add_staff_user(settings)
-    submit_request(settings)
-    write_flagged_conversation(settings.sqlite_path)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, lifespan="off",
-                                           log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=settings.port,
+                                           lifespan="off", log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
     while not server.started:
         assert time.monotonic() < deadline and thread.is_alive(), "the staff app did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    try:
+        yield f"http://127.0.0.1:{settings.port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def staff_url(tmp_path_factory) -> Iterator[str]:
+    settings = Settings(var_dir=tmp_path_factory.mktemp("staff-var"), env="test", port=free_port(),
+                        staff_session_secret="e2e-staff-secret")
+    add_staff_user(settings)
+    submit_request(settings)
+    write_flagged_conversation(settings.sqlite_path)
+    with serving(settings) as url:
+        yield url
 
 
 @pytest.fixture
@@ -114,3 +122,39 @@ def test_no_serious_accessibility_violations_at_375px(page: Page) -> None:
     page.get_by_role("button", name="Log out").focus()
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline not in ("", "none")
+
+
+def test_a_form_without_its_csrf_token_is_refused(page: Page) -> None:
+    log_in(page)
+    form = page.get_by_role("article", name=VISITOR_NAME).locator("form").first
+    form.evaluate("f => f.querySelector('input[name=csrf_token]').remove()")
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        form.locator("button").click()
+    assert posted.value.status == 403
+
+
+def test_wrong_passwords_are_rate_limited(browser: Browser, tmp_path) -> None:
+    # A server of its own: the limit also counts per address, and would lock out the other tests.
+    settings = Settings(var_dir=tmp_path, env="test", port=free_port(), staff_session_secret="e2e-staff-secret")
+    add_staff_user(settings)
+    statuses = []
+    with serving(settings) as url:
+        page = browser.new_page(viewport=PHONE)
+        for _ in range(6):
+            page.goto(url + "/staff/login")
+            page.get_by_label("User name").fill(STAFF_USER)
+            page.get_by_label("Password").fill("not the password")
+            with page.expect_response(lambda r: r.request.method == "POST") as posted:
+                page.get_by_role("button", name="Log in").click()
+            statuses.append(posted.value.status)
+        page.close()
+    assert statuses[:5] == [401] * 5 and statuses[5] == 429
+
+
+def test_without_a_staff_user_the_inbox_is_not_there(browser: Browser, tmp_path) -> None:
+    settings = Settings(var_dir=tmp_path, env="test", port=free_port(), staff_session_secret="e2e-staff-secret")
+    with serving(settings) as url:
+        page = browser.new_page()
+        assert page.goto(url + "/staff").status == 404
+        assert page.goto(url + "/staff/login").status == 404
+        page.close()
