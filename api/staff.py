@@ -226,8 +226,10 @@ async def set_status(request: Request, request_id: int) -> Response:
 async def flagged_page(request: Request) -> Response:
     session = _signed_in(request)
     inbox = _inbox(request)
+    retention = load_clinic(inbox.settings.clinic_file).data_retention
+    notes = inbox.directory.notes(retention.days if retention else None)
     return _page(request, "flagged.html", session, "/staff/flagged", title="Flagged conversations",
-                 conversations=flagged_conversations(inbox.settings.sqlite_path), notes=inbox.directory.notes())
+                 conversations=flagged_conversations(inbox.settings.sqlite_path), notes=notes)
 
 
 @router.post("/flagged/note")

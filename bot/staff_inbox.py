@@ -143,9 +143,12 @@ class StaffDirectory:
                        (conversation_id, author, note, _now()))
         self.audit(author, AuditAction.note, conversation_id)
 
-    def notes(self) -> Dict[str, List[StaffNote]]:
-        """Every note, by conversation, oldest first."""
+    def notes(self, keep_days: Optional[int] = None) -> Dict[str, List[StaffNote]]:
+        """Every note, by conversation, oldest first; notes past ``keep_days`` are deleted first."""
         with self.connect() as db:
+            if keep_days is not None:  # notes obey the clinic's data_retention, like the chat they are about
+                cutoff = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=keep_days)).isoformat(timespec="seconds")
+                db.execute("DELETE FROM staff_notes WHERE created_at < ?", (cutoff,))
             rows = db.execute(
                 "SELECT conversation_id, author, note, created_at FROM staff_notes ORDER BY id").fetchall()
         found: Dict[str, List[StaffNote]] = {}

@@ -216,3 +216,18 @@ def test_without_a_session_secret_a_random_one_is_made_and_the_log_says_so(tmp_p
         first, second = SessionSigner(settings), SessionSigner(settings)
     assert "staff sessions end when the service restarts" in caplog.text
     assert first.serializer.secret_keys != second.serializer.secret_keys
+
+
+def test_notes_past_the_clinics_retention_are_deleted(tmp_path) -> None:
+    import sqlite3
+
+    from bot.staff_inbox import StaffDirectory
+
+    directory = StaffDirectory(tmp_path / "staff.db")
+    directory.add_note("conv-old", "ana", "called back")
+    directory.add_note("conv-new", "ana", "left a message")
+    with sqlite3.connect(tmp_path / "staff.db") as db:  # the first note is 31 days old
+        db.execute("UPDATE staff_notes SET created_at = '2000-01-01T00:00:00+00:00' WHERE conversation_id = 'conv-old'")
+    assert set(directory.notes()) == {"conv-old", "conv-new"}
+    assert set(directory.notes(keep_days=30)) == {"conv-new"}
+    assert set(directory.notes()) == {"conv-new"}  # deleted, not only hidden
