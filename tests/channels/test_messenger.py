@@ -164,3 +164,29 @@ def test_no_psid_in_the_conversation_id(channels_client, graph, runtime, convers
     assert conversation.startswith("messenger-") and psid not in conversation
     assert conversation in conversation_ids()
     assert not any(psid in key for key in conversation_ids())
+
+
+def test_the_consultation_form_over_messenger_with_quick_replies(channels_client, graph, runtime, settings) -> None:
+    from bot.consultations import ConsultationStore
+    from bot.staff_outbox import StaffOutbox
+
+    psid = new_psid()
+
+    def last_sent() -> Dict[str, Any]:
+        return sent_to(graph, psid)[-1]["message"]
+
+    post(channels_client, hook(event(psid, "please ask someone to call me")))
+    assert "What name" in last_sent()["text"]
+    post(channels_client, hook(event(psid, "my name is Kai Moreno")))
+    post(channels_client, hook(event(psid, "415 555 0199, evenings are best")))
+    post(channels_client, hook(event(psid, "evenings")))
+    consent = last_sent()
+    assert "Kai Moreno" in consent["text"] and "+14155550199" in consent["text"]
+    assert [r["payload"] for r in consent["quick_replies"]] == ["/affirm", "/request_consultation", "/deny"]
+    post(channels_client, hook(event(psid, "Yes, contact me", quick_reply="/affirm")))
+    assert "has been sent" in last_sent()["text"]
+    conversation = runtime.conversation_id("messenger", psid)
+    [stored] = [s for s in ConsultationStore(StaffOutbox(settings.staff_db_path)).requests()
+                if s.request.conversation_id == conversation]
+    assert (stored.request.name, stored.request.contact, stored.request.preferred_time) == (
+        "Kai Moreno", "+14155550199", "evenings")

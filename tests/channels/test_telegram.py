@@ -177,3 +177,31 @@ def test_no_secret_or_message_text_is_logged(channels_client, httpserver, caplog
     assert "telegram outbox" in logged  # the failure was logged...
     for secret in SECRETS + ("Bartholomew", str(chat), "a-wrong-guess"):
         assert secret not in logged  # ...without secrets, text or the raw chat id
+
+
+def test_the_consultation_form_over_telegram_with_its_buttons(channels_client, telegram, runtime, settings) -> None:
+    from bot.consultations import ConsultationStore
+    from bot.staff_outbox import StaffOutbox
+
+    chat = unique_int()
+
+    def last_sent() -> Dict[str, Any]:
+        return sent_to(telegram, chat)[-1]
+
+    post(channels_client, update(chat, callback="/request_consultation"))  # the "contact me" button
+    assert "What name" in last_sent()["text"]
+    post(channels_client, update(chat, "it's Robin"))
+    post(channels_client, update(chat, "robin@example.org"))
+    assert last_sent()["reply_markup"]["inline_keyboard"][0][0]["text"] == "Any time"
+    post(channels_client, update(chat, callback="any time"))
+    consent = last_sent()
+    assert "Robin" in consent["text"] and "robin@example.org" in consent["text"]
+    assert [row[0]["callback_data"] for row in consent["reply_markup"]["inline_keyboard"]] == [
+        "/affirm", "/request_consultation", "/deny"]
+    post(channels_client, update(chat, callback="/affirm"))
+    assert "has been sent" in last_sent()["text"]
+    conversation = runtime.conversation_id("telegram", str(chat))
+    [stored] = [s for s in ConsultationStore(StaffOutbox(settings.staff_db_path)).requests()
+                if s.request.conversation_id == conversation]
+    assert (stored.request.name, stored.request.contact, stored.request.channel) == (
+        "Robin", "robin@example.org", "telegram")
