@@ -151,7 +151,7 @@ class ActionSubmitConsultation(Action):
         contact = str(tracker.get_slot("consult_contact"))
         request = ConsultationRequest(
             conversation_id=tracker.sender_id,
-            channel=_channel(tracker) or "web",
+            channel=tracker.get_latest_input_channel() or "web",
             name=tracker.get_slot("consult_name"),
             contact=contact,
             contact_kind=ContactKind.email if "@" in contact else ContactKind.phone,
@@ -165,10 +165,6 @@ class ActionSubmitConsultation(Action):
         ConsultationStore(StaffOutbox(get_settings().staff_db_path)).submit(request, clinic, email)
         dispatcher.utter_message(response="utter_consultation_sent", clinic_name=clinic.name)
         return clear_form()
-
-
-def _channel(tracker: Tracker) -> Optional[str]:
-    return tracker.get_latest_input_channel()
 
 
 class ActionCancelConsultation(Action):

@@ -151,6 +151,11 @@ async def _form(request: Request, session: Optional[StaffSession], model: type) 
         raise StaffError(400, "Check the form", "Something in the form was missing or not valid. Go back and try again.")
 
 
+def _retention_days(inbox: StaffInbox) -> Optional[int]:
+    # Read anew on every page: the clinic may change its retention without a restart.
+    return load_clinic(inbox.settings.clinic_file).retention_days
+
+
 @router.get("")
 async def home(request: Request) -> Response:
     session = _inbox(request).signer.read(request)
@@ -204,8 +209,7 @@ async def logout(request: Request) -> Response:
 async def requests_page(request: Request) -> Response:
     session = _signed_in(request)
     inbox = _inbox(request)
-    clinic = load_clinic(inbox.settings.clinic_file)  # read anew: retention may change without a restart
-    inbox.requests.purge(clinic.data_retention.days if clinic.data_retention else None)
+    inbox.requests.purge(_retention_days(inbox))
     stored = sorted(inbox.requests.requests(), key=lambda s: s.request.created_at, reverse=True)
     return _page(request, "requests.html", session, "/staff/requests", title="Consultation requests",
                  requests=stored, statuses=list(StaffStatus))
@@ -226,8 +230,7 @@ async def set_status(request: Request, request_id: int) -> Response:
 async def flagged_page(request: Request) -> Response:
     session = _signed_in(request)
     inbox = _inbox(request)
-    retention = load_clinic(inbox.settings.clinic_file).data_retention
-    notes = inbox.directory.notes(retention.days if retention else None)
+    notes = inbox.directory.notes(_retention_days(inbox))
     return _page(request, "flagged.html", session, "/staff/flagged", title="Flagged conversations",
                  conversations=flagged_conversations(inbox.settings.sqlite_path), notes=notes)
 
@@ -244,8 +247,7 @@ async def add_note(request: Request) -> Response:
 async def questions_page(request: Request) -> Response:
     session = _signed_in(request)
     inbox = _inbox(request)
-    retention = load_clinic(inbox.settings.clinic_file).data_retention
     start = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(days=REPORT_DAYS)
-    groups = group(CurationLog(inbox.settings.sqlite_path).since(start, retention.days if retention else None))
+    groups = group(CurationLog(inbox.settings.sqlite_path).since(start, _retention_days(inbox)))
     return _page(request, "questions.html", session, "/staff/questions", title="Unsure questions",
                  groups=groups, days=REPORT_DAYS)

@@ -199,9 +199,9 @@ def report(
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--since") from exc
     settings = _settings()
-    retention = Knowledge(settings.content_dir, settings.clinic_file).clinic.data_retention
+    keep_days = Knowledge(settings.content_dir, settings.clinic_file).clinic.retention_days
     start = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - span
-    groups = group(CurationLog(settings.sqlite_path).since(start, retention.days if retention else None))
+    groups = group(CurationLog(settings.sqlite_path).since(start, keep_days))
     typer.echo(as_markdown(groups, since) if format is ReportFormat.MD else as_csv(groups), nl=False)
     typer.echo()
 
@@ -240,9 +240,8 @@ def requests(pending: bool = typer.Option(False, "--pending", help="Only request
     from bot.knowledge import Knowledge
 
     settings = _settings()
-    retention = Knowledge(settings.content_dir, settings.clinic_file).clinic.data_retention
     store = ConsultationStore(_outbox(settings))
-    store.purge(retention.days if retention else None)
+    store.purge(Knowledge(settings.content_dir, settings.clinic_file).clinic.retention_days)
     shown = store.requests(pending_only=pending)
     if not shown:
         typer.echo("No undelivered consultation requests." if pending else "No consultation requests.")

@@ -16,6 +16,7 @@ import yaml
 from pydantic import AnyHttpUrl, BaseModel, Field, HttpUrl, ValidationError, validator
 
 from bot.errors import ConfigError
+from bot.staff_destinations import email_destination
 
 
 class Strict(BaseModel):
@@ -114,7 +115,7 @@ class Consultations(Strict):
     @property
     def destinations(self) -> List[str]:
         """As the staff outbox names them: webhook URLs and mailto: addresses."""
-        return ([str(self.webhook_url)] if self.webhook_url else []) + [f"mailto:{a}" for a in self.email_to]
+        return ([str(self.webhook_url)] if self.webhook_url else []) + [email_destination(a) for a in self.email_to]
 
 
 class Clinic(Strict):
@@ -149,6 +150,11 @@ class Clinic(Strict):
             for route in self.routes_offered
             if route is not Route.esketamine_nasal_spray
         ]
+
+    @property
+    def retention_days(self) -> Optional[int]:
+        """How long anything about a visitor may be kept; None: the clinic set no limit."""
+        return self.data_retention.days if self.data_retention else None
 
     @property
     def has_contact(self) -> bool:

@@ -16,6 +16,7 @@ from bot.clinic import Clinic
 from bot.contact_details import ContactKind
 from bot.errors import ConfigError
 from bot.smtp import Email, SmtpSettings
+from bot.staff_destinations import email_address
 from bot.staff_outbox import DeliveryStatus, MessageKind, StaffOutbox
 
 # Where the clinic's team is with a request (the staff inbox sets it); tables made before
@@ -114,7 +115,7 @@ class ConsultationStore:
         destinations = clinic.consultations.destinations
         if not destinations:
             raise ConfigError("no consultation destination is configured in clinic.yml")
-        self.purge(clinic.data_retention.days if clinic.data_retention else None)
+        self.purge(clinic.retention_days)
         with self.outbox.connect() as db:
             cursor = db.execute(
                 "INSERT INTO consultation_requests (conversation_id, channel, name, contact, contact_kind,"
@@ -126,7 +127,7 @@ class ConsultationStore:
             notice = RequestNotice(request_id=request_id, clinic=clinic.name, **request.dict(
                 include={"name", "contact", "contact_kind", "preferred_time", "channel", "created_at"}))
             for destination in destinations:
-                payload = email.json() if destination.startswith("mailto:") else notice.json()
+                payload = email.json() if email_address(destination) else notice.json()
                 self.outbox.store(db, MessageKind.consultation, destination, payload, ref=request_id)
         return request_id
 

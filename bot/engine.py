@@ -111,8 +111,7 @@ class Assistant:
             webhook_secret=settings.staff_webhook_secret,
             mailer=Mailer(settings.smtp) if settings.smtp else None,
         )
-        retention = knowledge.clinic.data_retention
-        ConsultationStore(self.outbox).purge(retention.days if retention else None)  # what clinic.yml promises
+        ConsultationStore(self.outbox).purge(knowledge.clinic.retention_days)  # what clinic.yml promises
         self.curation = CurationLog(settings.sqlite_path)
 
     @classmethod
@@ -208,8 +207,7 @@ class Assistant:
             kind = UnsureKind.OUT_OF_SCOPE
         else:
             return slots
-        retention = self.knowledge.clinic.data_retention
-        record = self.curation.record(kind, text, offered, channel, retention.days if retention else None)
+        record = self.curation.record(kind, text, offered, channel, self.knowledge.clinic.retention_days)
         if offered:
             slots.append(SlotSet(CURATION_SLOT, record))
         return slots

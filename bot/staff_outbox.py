@@ -28,6 +28,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, sto
 
 from bot.log import logger
 from bot.smtp import Mailer, MailError
+from bot.staff_destinations import email_address
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS staff_messages (id INTEGER PRIMARY KEY,"
@@ -228,11 +229,12 @@ class StaffOutbox:
 
     async def _send(self, destination: str, payload: str) -> Optional[str]:
         """None when the destination took the message, else a short reason (no content)."""
-        if destination.startswith("mailto:"):
+        address = email_address(destination)
+        if address is not None:
             if self.mailer is None:
                 return "no SMTP server configured"
             try:
-                await self.mailer.send(destination.removeprefix("mailto:"), payload)
+                await self.mailer.send(address, payload)
             except MailError as exc:
                 return str(exc)
             return None
