@@ -25,13 +25,18 @@ _VALID_ID = re.compile(SENDER_ID)
 
 
 def bot_uttered(message: BotMessage, reply: Reply) -> Dict[str, Any]:
-    """One bot message as Rasa's socketio channel sends it, plus our own metadata."""
+    """One bot message as Rasa's socketio channel sends it.
+
+    Only Rasa's keys at the top: rasa-webchat renders a message only when its keys
+    (after it drops ``metadata``) are exactly ``text`` or ``text`` + ``quick_replies``.
+    Our own fields ride under ``metadata``, which Rasa clients ignore.
+    """
     data: Dict[str, Any] = {"text": message.text}
     if message.buttons:
         data["quick_replies"] = [
             {"content_type": "text", "title": b.title, "payload": b.payload} for b in message.buttons
         ]
-    data["kapbot"] = {
+    data["metadata"] = {
         "topic": message.topic,
         "kind": message.kind,
         "crisis": reply.crisis,

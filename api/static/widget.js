@@ -520,7 +520,7 @@
       if (typeof data === 'string' && ID_RE.test(data) && data !== state.senderId) { state.senderId = data; save(); }
       confirmed();
     } else if (name === 'bot_uttered' && data && typeof data === 'object') {
-      var meta = data.kapbot && typeof data.kapbot === 'object' ? data.kapbot : {};
+      var meta = data.metadata && typeof data.metadata === 'object' ? data.metadata : {};
       receive({
         text: data.text, kind: meta.kind, topic: meta.topic, flagged: meta.flagged,
         buttons: data.quick_replies || data.buttons, sources: meta.sources
