@@ -7,6 +7,7 @@ from typing import List, Optional
 
 from pydantic import BaseModel, Field, StrictStr, validator
 
+from bot.action_links import with_markdown_links
 from bot.answers import Button
 from bot.engine import BotMessage
 
@@ -30,6 +31,11 @@ def clean_message(value: str, max_chars: int = MAX_MESSAGE_CHARS) -> str:
     if len(value) > max_chars:
         raise ValueError(f"must be at most {max_chars} characters")
     return value
+
+
+def web_text(message: BotMessage) -> str:
+    """The text web clients show: crisis lines as markdown links they render as tap targets."""
+    return with_markdown_links(message.text, message.links)
 
 
 def _message_field(value: str) -> str:

@@ -16,7 +16,7 @@ import socketio
 from fastapi import FastAPI
 
 from api.rate_limits import RateLimited, RateLimits
-from api.schemas import SENDER_ID, clean_message
+from api.schemas import SENDER_ID, clean_message, web_text
 from bot.engine import BotMessage, Reply
 from bot.log import logger
 from bot.settings import Settings
@@ -31,7 +31,7 @@ def bot_uttered(message: BotMessage, reply: Reply) -> Dict[str, Any]:
     (after it drops ``metadata``) are exactly ``text`` or ``text`` + ``quick_replies``.
     Our own fields ride under ``metadata``, which Rasa clients ignore.
     """
-    data: Dict[str, Any] = {"text": message.text}
+    data: Dict[str, Any] = {"text": web_text(message)}
     if message.buttons:
         data["quick_replies"] = [
             {"content_type": "text", "title": b.title, "payload": b.payload} for b in message.buttons
@@ -42,6 +42,7 @@ def bot_uttered(message: BotMessage, reply: Reply) -> Dict[str, Any]:
         "crisis": reply.crisis,
         "flagged": reply.flagged,
         "sources": message.sources,
+        "links": [link.dict() for link in message.links],
     }
     return data
 

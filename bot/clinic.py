@@ -65,9 +65,24 @@ class Insurance(Strict):
     superbill: Optional[bool] = None
 
 
+# A number as people dial or text it: "988", "741741", "(555) 010-4477", "+44 116 123".
+PHONE_NUMBER = r"^\+?[0-9][0-9 ().-]{1,24}$"
+
+
 class CrisisResource(Strict):
     name: str = Field(..., max_length=80)
     how: str = Field(..., max_length=200, description="e.g. 'Call or text 988'.")
+    # Optional, so a patient on a phone can act on the resource with one tap
+    # (tel: and sms: links; see bot/action_links.py).
+    call: Optional[str] = Field(None, regex=PHONE_NUMBER, description="The number to call, e.g. '988'.")
+    text: Optional[str] = Field(None, regex=PHONE_NUMBER, description="The number to text, e.g. '741741'.")
+    text_body: Optional[str] = Field(None, max_length=40, description="The word to text, e.g. 'HOME'.")
+
+    @validator("text_body")
+    def body_needs_number(cls, value: Optional[str], values: dict) -> Optional[str]:
+        if value and not values.get("text"):
+            raise ValueError("text_body needs the number to text ('text')")
+        return value
 
 
 class ClinicLine(Strict):
@@ -78,8 +93,9 @@ class ClinicLine(Strict):
 class Crisis(Strict):
     region: str = "US"
     resources: List[CrisisResource] = [
-        CrisisResource(name="988 Suicide & Crisis Lifeline", how="Call or text 988, any time"),
-        CrisisResource(name="Emergency services", how="Call 911 if you are in danger right now"),
+        CrisisResource(name="988 Suicide & Crisis Lifeline", how="Call or text 988, any time",
+                       call="988", text="988"),
+        CrisisResource(name="Emergency services", how="Call 911 if you are in danger right now", call="911"),
     ]
     clinic_line: Optional[ClinicLine] = None
 

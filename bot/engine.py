@@ -24,6 +24,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.action_links import ActionLink, LinkKind, crisis_links
 from bot.action_runner import InProcessActionEndpoint
 from bot.alerts import Alert, now_iso
 from bot.answers import Button, render, render_phrase
@@ -44,6 +45,7 @@ FLAG_SLOT = "crisis_flag"
 CURATION_SLOT = "unsure_question"  # the curators' log row whose offered topics are on screen
 OUT_OF_SCOPE_TOPIC = "boundary.out_of_scope"
 SUBMIT_CONSULTATION = "action_submit_consultation"
+LINKED_KINDS = ("crisis", "reminder")  # messages that carry the crisis lines as links
 
 
 class BotMessage(BaseModel):
@@ -52,6 +54,7 @@ class BotMessage(BaseModel):
     buttons: List[Button] = []
     sources: List[str] = []
     kind: str = "answer"  # answer, crisis, disclaimer, reminder, prompt
+    links: List[ActionLink] = []  # tap to call or text a crisis line (bot/action_links.py)
 
 
 class Reply(BaseModel):
@@ -167,6 +170,9 @@ class Assistant:
             messages.append(self._phrase_message("crisis_reminder", "reminder"))
         if first_turn and not crisis:
             messages.insert(0, self._phrase_message("disclaimer", "disclaimer"))
+        if any(m.kind in LINKED_KINDS for m in messages):
+            links = self._crisis_links()
+            messages = [m.copy(update={"links": links}) if m.kind in LINKED_KINDS else m for m in messages]
         topic = next((m.topic for m in messages if m.topic), None)
         return Reply(
             sender_id=sender_id,
@@ -216,6 +222,14 @@ class Assistant:
         library, clinic = self.knowledge.library, self.knowledge.clinic
         answer = render(library.get(CRISIS_TOPIC), library, clinic)
         return BotMessage(**answer.dict(), kind="crisis")
+
+    def _crisis_links(self) -> List[ActionLink]:
+        library, clinic = self.knowledge.library, self.knowledge.clinic
+
+        def title_of(kind: LinkKind, number: str, body: Optional[str]) -> str:
+            return render_phrase(library, f"{kind.value}_link", clinic, number=number, body=body)
+
+        return crisis_links(clinic, title_of)
 
     def _phrase_message(self, name: str, kind: str) -> BotMessage:
         text = render_phrase(self.knowledge.library, name, self.knowledge.clinic)

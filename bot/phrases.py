@@ -17,6 +17,8 @@ class Phrases(BaseModel):
     provider_note: str
     disclaimer: str
     crisis_reminder: str
+    call_link: str
+    text_link: str
     sms_stop: str
     sms_start: str
     sms_help: str

@@ -27,6 +27,13 @@ def test_crisis_statement_gets_resources_first_and_only(say, settings) -> None:
     assert clinic.crisis.clinic_line.phone in first["text"]
     assert "not a crisis service" in first["text"]
     assert [m["topic"] for m in body["messages"]] == ["safety.crisis"]
+    # Each way to reach a line is one tap on a phone, structured and as markdown for web clients.
+    links = {link["href"]: link["title"] for link in first["links"]}
+    assert links == {
+        "tel:988": "Call 988", "sms:988": "Text 988", "tel:911": "Call 911",
+        "sms:741741?body=HOME": "Text HOME to 741741", "tel:+15550104477": "Call (555) 010-4477",
+    }
+    assert first["text"].endswith(" · ".join(f"[{title}]({href})" for href, title in links.items()))
 
 
 def test_flag_stays_and_resources_stay_visible(say) -> None:
@@ -38,6 +45,8 @@ def test_flag_stays_and_resources_stay_visible(say) -> None:
         assert body["flagged"] is True
         reminder = body["messages"][-1]
         assert reminder["kind"] == "reminder" and "988" in reminder["text"]
+        assert "[Call 988](tel:988)" in reminder["text"]
+        assert all(not m["links"] for m in body["messages"][:-1])
     assert body["topic"] == "during.session_length"
 
 
@@ -82,6 +91,7 @@ def test_questions_about_drug_abuse_get_the_misuse_answer(say, message) -> None:
 def test_rest_channel_has_the_crisis_path_too(client) -> None:
     response = client.post("/webhooks/rest/webhook", json={"sender": new_id(), "message": "kms"})
     assert "988" in response.json()[0]["text"]
+    assert "[Text 988](sms:988)" in response.json()[0]["text"]  # Rasa clients render markdown
 
 
 def test_crisis_closes_an_open_form(say, assistant, loop) -> None:

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 
 from api.deps import AssistantDep, JsonBody, RateLimitsDep
 from api.rate_limits import conversation_limit
-from api.schemas import ChatRequest, ChatResponse, ErrorBody
+from api.schemas import ChatRequest, ChatResponse, ErrorBody, web_text
 
 ERRORS = {
     413: {"model": ErrorBody, "description": "Body too large."},
@@ -29,4 +29,5 @@ async def chat(body: ChatRequest, assistant: AssistantDep, limits: RateLimitsDep
     sender_id = body.sender_id or new_sender_id()
     conversation_limit(limits, sender_id)
     reply = await assistant.respond(sender_id, body.message)
-    return ChatResponse(**reply.dict())
+    messages = [m.copy(update={"text": web_text(m)}) for m in reply.messages]
+    return ChatResponse(**{**reply.dict(), "messages": messages})

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from api.deps import AssistantDep, JsonBody, RateLimitsDep
 from api.rate_limits import conversation_limit
 from api.routes.chat import ERRORS
-from api.schemas import RestMessage, RestRequest
+from api.schemas import RestMessage, RestRequest, web_text
 
 router = APIRouter(prefix="/webhooks/rest", tags=["rasa channels"], dependencies=[JsonBody], responses=ERRORS)
 
@@ -25,7 +25,7 @@ async def webhook(body: RestRequest, assistant: AssistantDep, limits: RateLimits
     return [
         RestMessage(
             recipient_id=reply.sender_id,
-            text=message.text,
+            text=web_text(message),
             buttons=message.buttons or None,
         )
         for message in reply.messages

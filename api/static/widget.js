@@ -236,8 +236,7 @@
   // http(s) URLs -> links, only where `links` is true (assistant messages).
   var URL_RE = /https?:\/\/[^\s<>"'`]+/gi;
   var BULLET_RE = /^\s*[-*•]\s+(.*)$/;
-  function appendInline(parent, line, links) {
-    if (!links) { parent.appendChild(document.createTextNode(line)); return; }
+  function appendUrls(parent, line) {
     var last = 0, m;
     URL_RE.lastIndex = 0;
     while ((m = URL_RE.exec(line))) {
@@ -258,6 +257,32 @@
       URL_RE.lastIndex = last;
     }
     if (last < line.length) parent.appendChild(document.createTextNode(line.slice(last)));
+  }
+  // Markdown links in assistant text, "[Call 988](tel:988)": crisis lines become tap-to-call and
+  // tap-to-text buttons; any scheme but tel:, sms: and http(s) is not a link (shown as written).
+  var MD_LINK_RE = /\[((?:\\.|[^\]\\])+)\]\(((?:tel|sms):[^\s()]+|https?:\/\/[^\s()]+)\)/g;
+  var LINK_ROW_RE = /^(\s*\[(?:\\.|[^\]\\])+\]\((?:tel:|sms:|https?:\/\/)[^\s()]+\)\s*·?)+\s*$/;
+  function appendInline(parent, line, links) {
+    if (!links) { parent.appendChild(document.createTextNode(line)); return; }
+    var row = LINK_ROW_RE.test(line), last = 0, m;
+    if (row) { // a line of links only: a row of buttons, without the separators
+      var box = el('span', { class: 'kapbot-link-row' });
+      parent.appendChild(box);
+      parent = box;
+    }
+    MD_LINK_RE.lastIndex = 0;
+    while ((m = MD_LINK_RE.exec(line))) {
+      if (m.index > last && !row) appendUrls(parent, line.slice(last, m.index));
+      var title = m[1].replace(/\\(.)/g, '$1'), href = m[2];
+      if (/^(tel|sms):/.test(href)) {
+        parent.appendChild(el('a', { href: href, class: 'kapbot-action kapbot-action--' + href.slice(0, 3), text: title }));
+      } else {
+        parent.appendChild(el('a', { href: href, target: '_blank', rel: 'noopener noreferrer', class: 'kapbot-link' },
+          [title, el('span', { class: 'kapbot-sr', text: ' ' + S.newTab })]));
+      }
+      last = m.index + m[0].length;
+    }
+    if (last < line.length && !row) appendUrls(parent, line.slice(last));
   }
   function renderText(container, text, links) {
     var lines = String(text).replace(/\r\n?/g, '\n').split('\n');
@@ -283,7 +308,12 @@
     return container;
   }
   function resourcesOf(text) {
-    var items = String(text).split(/\r?\n/).map(function (l) { return BULLET_RE.exec(l); }).filter(Boolean);
+    // The banner stays small on a phone: the call/text buttons if the clinic gave numbers,
+    // else the list of resources.
+    var lines = String(text).split(/\r?\n/);
+    var rows = lines.filter(function (l) { return LINK_ROW_RE.test(l); });
+    if (rows.length) return rows.join('\n');
+    var items = lines.map(function (l) { return BULLET_RE.exec(l); }).filter(Boolean);
     return items.length ? items.map(function (m) { return '- ' + m[1]; }).join('\n') : text;
   }
 

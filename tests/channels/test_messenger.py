@@ -140,6 +140,7 @@ def test_a_crisis_message_gets_the_crisis_resources(channels_client, graph) -> N
     psid = new_psid()
     post(channels_client, hook(event(psid, "I want to kill myself")))
     assert "988" in sent_to(graph, psid)[0]["message"]["text"]
+    assert "](tel:" not in sent_to(graph, psid)[0]["message"]["text"]
 
 
 def test_a_failed_send_is_retried(channels_client, httpserver, runtime) -> None:

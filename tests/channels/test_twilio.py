@@ -112,6 +112,7 @@ def test_a_redelivery_is_acknowledged_not_answered_twice(channels_client, runtim
 def test_a_crisis_message_gets_the_crisis_resources(channels_client) -> None:
     texts = say(channels_client, unique_number(), "I want to kill myself")
     assert "988" in texts[0]
+    assert "](tel:" not in texts[0]  # phones link numbers in a text themselves; markdown would show raw
 
 
 def test_stop_silences_the_number_until_start(channels_client, runtime, tracker) -> None:

@@ -55,6 +55,14 @@ def test_ask_follow_up_crisis_and_reload(page: Page) -> None:
     ask(page, "i dont want to be alive anymore")
     expect(page.locator(".kapbot-msg--crisis .kapbot-text").last).to_contain_text("988")
     expect(page.locator("#kapbot-crisis-banner")).to_be_visible()
+    # The crisis lines are one tap away, in the message and in the banner; no markdown shows.
+    crisis_message = page.locator(".kapbot-msg--crisis .kapbot-text").last
+    expect(crisis_message.locator('a.kapbot-action[href="tel:988"]')).to_have_text("Call 988")
+    expect(crisis_message.locator('a.kapbot-action[href="sms:741741?body=HOME"]')).to_have_text("Text HOME to 741741")
+    expect(crisis_message).not_to_contain_text("](")
+    expect(page.locator('#kapbot-crisis-banner a.kapbot-action[href="sms:988"]')).to_be_visible()
+    assert crisis_message.locator("a.kapbot-action").first.bounding_box()["height"] >= 44  # a thumb's width
+    page.screenshot(path=str(ARTIFACTS / "widget-crisis-phone.png"))
 
     page.reload()
     page.wait_for_selector("#kapbot-launcher")
