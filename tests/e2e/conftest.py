@@ -1,14 +1,43 @@
 """Fixtures of the browser tests."""
 from __future__ import annotations
 
+import json
 from typing import Iterator
 
 import pytest
 from playwright.sync_api import Browser
 
 from tests.e2e.browser import launch_chromium
+from tests.e2e.clinic_site import ClinicSite
+from tests.service import Service
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     yield from launch_chromium()
+
+
+@pytest.fixture(scope="session")
+def clinic_site() -> Iterator[ClinicSite]:
+    with ClinicSite() as site:
+        yield site
+
+
+@pytest.fixture(scope="session")
+def clients_service(model_path, clinic_site: ClinicSite, tmp_path_factory) -> Iterator[Service]:
+    """The real service with the clinic's site, another origin, on its allowlist."""
+    service = Service({
+        "KAPBOT_VAR_DIR": str(tmp_path_factory.mktemp("clients-var")),
+        "KAPBOT_ALLOWED_ORIGINS": json.dumps([clinic_site.origin]),
+    })
+    with service:
+        service.wait_until("/readyz")
+        yield service
+
+
+@pytest.fixture(scope="session")
+def clinic_line(settings) -> str:
+    """The clinic's own phone line: in the crisis reply and in no other message."""
+    from bot.clinic import load_clinic
+
+    return load_clinic(settings.clinic_file).crisis.clinic_line.phone
