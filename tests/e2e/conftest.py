@@ -5,9 +5,9 @@ import json
 from typing import Iterator
 
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, BrowserContext
 
-from tests.e2e.browser import launch_chromium
+from tests.e2e.browser import PHONE, launch_chromium
 from tests.e2e.clinic_site import ClinicSite
 from tests.service import Service
 
@@ -15,6 +15,15 @@ from tests.service import Service
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     yield from launch_chromium()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    """A fresh phone-sized browser profile: storage starts empty."""
+    context = browser.new_context(viewport=PHONE)
+    context.set_default_timeout(20_000)
+    yield context
+    context.close()
 
 
 @pytest.fixture(scope="session")

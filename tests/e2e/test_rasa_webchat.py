@@ -8,26 +8,17 @@ nearest to off: a reload keeps the conversation, a new tab starts a new one.
 from __future__ import annotations
 
 import json
-from typing import Iterator, Optional
+from typing import Optional
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.sync_api import BrowserContext, Locator, Page, expect
 
-from tests.e2e.browser import PHONE
 from tests.e2e.clinic_site import ClinicSite
+from tests.e2e.visitor import (ANSWER, CRISIS, DISCLAIMER, QUESTION, expect_answer_with_follow_ups,
+                               expect_crisis_reply)
 from tests.service import Service
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-
-DISCLAIMER = "automated assistant"  # the first reply of every new conversation says so
-
-
-@pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    context = browser.new_context(viewport=PHONE)
-    context.set_default_timeout(20_000)
-    yield context
-    context.close()
 
 
 def open_webchat(context: BrowserContext, site: ClinicSite, service: Service, storage: str) -> Page:
@@ -55,13 +46,8 @@ def test_buttons_click_crisis_and_reload_with_local_storage(
     context: BrowserContext, clinic_site: ClinicSite, clients_service: Service, clinic_line: str
 ) -> None:
     page = open_webchat(context, clinic_site, clients_service, "local")
-    ask(page, "how long is a session?")
-    expect(answers(page).filter(has_text="one and two hours")).to_be_visible()
-    replies = page.locator(".rw-replies .rw-reply")
-    expect(replies.first).to_be_visible()
-    assert replies.count() >= 2, "the answer offers follow-up questions"
-
-    follow_up = replies.filter(has_not_text="Tell me more").first
+    ask(page, QUESTION)
+    follow_up = expect_answer_with_follow_ups(answers(page), page.locator(".rw-replies .rw-reply"))
     title = follow_up.inner_text()
     before = answers(page).count()
     follow_up.click()
@@ -72,7 +58,7 @@ def test_buttons_click_crisis_and_reload_with_local_storage(
     assert session_id
 
     page.reload()
-    expect(answers(page).filter(has_text="one and two hours")).to_be_visible()
+    expect(answers(page).filter(has_text=ANSWER)).to_be_visible()
     expect(answers(page).last).to_have_text(followed_answer)
     assert stored_session_id(page, "local") == session_id
     # The server kept the conversation too: a new conversation would open with the disclaimer again.
@@ -80,10 +66,8 @@ def test_buttons_click_crisis_and_reload_with_local_storage(
     expect(answers(page).last).to_contain_text("$600")
     expect(answers(page).filter(has_text=DISCLAIMER)).to_have_count(1)
 
-    ask(page, "i want to kill myself")
-    crisis = answers(page).filter(has_text=clinic_line)
-    expect(crisis).to_be_visible()
-    expect(crisis).to_contain_text("988")
+    ask(page, CRISIS)
+    expect_crisis_reply(answers(page), clinic_line)
 
     # localStorage is shared by the site's tabs: a second tab shows the same conversation.
     tab = open_webchat(context, clinic_site, clients_service, "local")
@@ -95,19 +79,19 @@ def test_session_storage_keeps_a_reload_but_not_a_new_tab(
     context: BrowserContext, clinic_site: ClinicSite, clients_service: Service
 ) -> None:
     page = open_webchat(context, clinic_site, clients_service, "session")
-    ask(page, "how long is a session?")
-    expect(answers(page).filter(has_text="one and two hours")).to_be_visible()
+    ask(page, QUESTION)
+    expect(answers(page).filter(has_text=ANSWER)).to_be_visible()
     session_id = stored_session_id(page, "session")
     assert session_id and stored_session_id(page, "local") is None
 
     page.reload()
-    expect(answers(page).filter(has_text="one and two hours")).to_be_visible()
+    expect(answers(page).filter(has_text=ANSWER)).to_be_visible()
     assert stored_session_id(page, "session") == session_id
 
     tab = open_webchat(context, clinic_site, clients_service, "session")
     expect(tab.locator(".rw-group-message")).to_have_count(0)
-    ask(tab, "how long is a session?")
-    expect(answers(tab).filter(has_text="one and two hours")).to_be_visible()
+    ask(tab, QUESTION)
+    expect(answers(tab).filter(has_text=ANSWER)).to_be_visible()
     expect(answers(tab).filter(has_text=DISCLAIMER)).to_have_count(1)  # a new conversation on the server
     new_id = stored_session_id(tab, "session")
     assert new_id and new_id != session_id
