@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Iterator
 
 import pytest
@@ -11,6 +12,8 @@ from tests.e2e.browser import PHONE, launch_chromium
 from tests.e2e.clinic_site import ClinicSite
 from tests.service import Service
 
+OFF_MACHINE = re.compile(r"^https?://(?!127\.0\.0\.1[:/])")
+
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
@@ -19,9 +22,14 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def context(browser: Browser) -> Iterator[BrowserContext]:
-    """A fresh phone-sized browser profile: storage starts empty."""
+    """A fresh phone-sized browser profile: storage starts empty, and nothing loads from the internet.
+
+    The clients must work from the npm install alone; rasa-webchat's import of a Google
+    font is refused here as it fails offline (it falls back to the system font).
+    """
     context = browser.new_context(viewport=PHONE)
     context.set_default_timeout(20_000)
+    context.route(OFF_MACHINE, lambda route: route.abort())
     yield context
     context.close()
 
