@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import List, Optional
+from typing import Iterable, List, Optional
 
 from pydantic import BaseModel, Field, StrictStr, validator
 
-from bot.action_links import with_markdown_links
+from bot.action_links import LinkKind, with_markdown_links
 from bot.answers import Button
 from bot.engine import BotMessage
 
@@ -33,9 +33,9 @@ def clean_message(value: str, max_chars: int = MAX_MESSAGE_CHARS) -> str:
     return value
 
 
-def web_text(message: BotMessage) -> str:
+def web_text(message: BotMessage, kinds: Iterable[LinkKind] = tuple(LinkKind)) -> str:
     """The text web clients show: crisis lines as markdown links they render as tap targets."""
-    return with_markdown_links(message.text, message.links)
+    return with_markdown_links(message.text, message.links, kinds)
 
 
 def _message_field(value: str) -> str:

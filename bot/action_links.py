@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from enum import Enum
-from typing import Callable, List, Optional
+from typing import Callable, Iterable, List, Optional
 from urllib.parse import quote
 
 import phonenumbers
@@ -76,8 +76,10 @@ def crisis_links(clinic: Clinic, title_of: TitleOf) -> List[ActionLink]:
     return links
 
 
-def with_markdown_links(text: str, links: List[ActionLink]) -> str:
-    """``text`` and a last line of markdown links, for clients that render markdown."""
+def with_markdown_links(text: str, links: List[ActionLink], kinds: Iterable[LinkKind] = tuple(LinkKind)) -> str:
+    """``text`` and a last line of markdown links of ``kinds``, for clients that render markdown."""
+    wanted = set(kinds)
+    links = [link for link in links if link.kind in wanted]
     if not links:
         return text
     return text + "\n\n" + " · ".join(f"[{_escape(link.title)}]({link.href})" for link in links)

@@ -9,6 +9,7 @@ from api.deps import AssistantDep, JsonBody, RateLimitsDep
 from api.rate_limits import conversation_limit
 from api.routes.chat import ERRORS
 from api.schemas import RestMessage, RestRequest, web_text
+from bot.action_links import LinkKind
 
 router = APIRouter(prefix="/webhooks/rest", tags=["rasa channels"], dependencies=[JsonBody], responses=ERRORS)
 
@@ -25,7 +26,9 @@ async def webhook(body: RestRequest, assistant: AssistantDep, limits: RateLimits
     return [
         RestMessage(
             recipient_id=reply.sender_id,
-            text=web_text(message),
+            # Calls only: Chatroom, like any client on react-markdown's default URL filter, turns
+            # an sms: link into a link to nowhere; the text still says where to text.
+            text=web_text(message, kinds=[LinkKind.call]),
             buttons=message.buttons or None,
         )
         for message in reply.messages

@@ -68,7 +68,7 @@ def test_buttons_click_crisis_and_reload(
     expect(bot_bubbles(page).filter(has_text=DISCLAIMER)).to_have_count(0)
 
     ask(page, CRISIS)
-    expect_crisis_reply(bot_bubbles(page), clinic_line)
+    expect_crisis_reply(bot_bubbles(page), clinic_line, hrefs=["tel:988", "tel:911"])
 
     page.reload()
     expect(bot_bubbles(page)).to_have_text([WELCOME])

@@ -67,7 +67,7 @@ def test_buttons_click_crisis_and_reload_with_local_storage(
     expect(answers(page).filter(has_text=DISCLAIMER)).to_have_count(1)
 
     ask(page, CRISIS)
-    expect_crisis_reply(answers(page), clinic_line)
+    expect_crisis_reply(answers(page), clinic_line, hrefs=["tel:988", "sms:988", "sms:741741?body=HOME"])
 
     # localStorage is shared by the site's tabs: a second tab shows the same conversation.
     tab = open_webchat(context, clinic_site, clients_service, "local")

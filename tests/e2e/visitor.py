@@ -1,6 +1,8 @@
 """What a visitor asks in the Rasa client tests, and what they must see, whatever the client's markup."""
 from __future__ import annotations
 
+from typing import Sequence
+
 from playwright.sync_api import Locator, expect
 
 QUESTION = "how long is a session?"
@@ -17,8 +19,12 @@ def expect_answer_with_follow_ups(answers: Locator, buttons: Locator) -> Locator
     return buttons.filter(has_not_text="Tell me more").first
 
 
-def expect_crisis_reply(answers: Locator, clinic_line: str) -> None:
-    """The reply to CRISIS is shown: the clinic's line is in it and in no other message."""
+def expect_crisis_reply(answers: Locator, clinic_line: str, hrefs: Sequence[str]) -> None:
+    """The reply to CRISIS is shown: the clinic's line is in it and in no other message, and
+    each of ``hrefs`` is a link in it (tap to call or text); no link in it goes nowhere."""
     crisis = answers.filter(has_text=clinic_line)
     expect(crisis).to_be_visible()
     expect(crisis).to_contain_text("988")
+    for href in hrefs:
+        expect(crisis.locator(f'a[href="{href}"]')).to_be_visible()
+    expect(crisis.locator('a[href^="javascript:"]')).to_have_count(0)
