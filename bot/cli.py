@@ -28,11 +28,12 @@ def _settings() -> Settings:
 
 @app.command()
 def build() -> None:
-    """Build the spaCy pipeline and the generated Rasa files from content/."""
+    """Build the spaCy pipeline, fetch the sentence model, write the generated Rasa files."""
     from bot.training import build as build_all
 
     result = build_all(_settings())
     typer.echo(f"spaCy pipeline {'rebuilt' if result.spacy_rebuilt else 'up to date'}; "
+               f"sentence model {'fetched' if result.sentence_model_fetched else 'up to date'}; "
                f"generated data {'rewritten' if result.data_changed else 'up to date'}")
 
 

@@ -6,7 +6,8 @@ computed (word lemmas, character n-grams, terminology lookups) and gives every m
 ``crisis_score``: the probability that it is a crisis. Every example of the ``crisis``
 intent in data/ is a positive, every other example a negative.
 
-It is a separate logistic regression, not the crisis intent of DIET, because one yes/no
+It also reads the sentence embedding (bot/sentence_featurizer.py), which carries most of
+what generalises to wording nobody wrote down. It is a separate logistic regression, not the crisis intent of DIET, because one yes/no
 question with balanced class weights learns far more from a few hundred crisis examples
 than one class among forty does, and its probability can be given a threshold of its own.
 ConfidenceGate (bot/confidence.py) compares the score with its ``crisis`` threshold in config.yml.
@@ -49,10 +50,22 @@ def sentence_blocks(message: Message) -> List[scipy.sparse.coo_matrix]:
             if f.attribute == TEXT and f.is_sparse() and f.type == FEATURE_TYPE_SENTENCE]
 
 
+def dense_sentence(message: Message) -> Optional[np.ndarray]:
+    """The sentence embedding (bot/sentence_featurizer.py), a unit vector; None without one."""
+    blocks = [f.features for f in message.features
+              if f.attribute == TEXT and f.is_dense() and f.type == FEATURE_TYPE_SENTENCE]
+    return np.hstack(blocks).ravel() if blocks else None
+
+
 def sentence_vector(message: Message) -> Optional[scipy.sparse.csr_matrix]:
-    """The message's sentence features side by side, L2-normalised (None: not featurized)."""
+    """The message's features in one row: the sparse sentence features side by side,
+    L2-normalised, then the sentence embedding (None: not featurized)."""
     blocks = sentence_blocks(message)
-    return normalize(scipy.sparse.hstack(blocks).tocsr()) if blocks else None
+    if not blocks:
+        return None
+    sparse = normalize(scipy.sparse.hstack(blocks).tocsr())
+    dense = dense_sentence(message)
+    return sparse if dense is None else scipy.sparse.hstack([sparse, dense.reshape(1, -1)]).tocsr()
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -133,5 +146,8 @@ class CrisisClassifier(GraphComponent):
                 squares += float(np.dot(row.data, row.data))
                 offset += block.shape[1]
             logit = bias + (dot / np.sqrt(squares) if squares else 0.0)
+            dense = dense_sentence(message)
+            if dense is not None:
+                logit += float(np.dot(dense, weights[offset:offset + dense.size]))
             message.set(CRISIS_SCORE_KEY, round(float(expit(logit)), 4), add_to_output=True)
         return messages

@@ -112,6 +112,11 @@ class Settings(BaseSettings):
         return self.build_dir / "spacy" / "kap_en"
 
     @property
+    def sentence_model_dir(self) -> Path:
+        """all-MiniLM-L6-v2's files, unpacked at build time (bot/sentence_model.py)."""
+        return self.build_dir / "minilm"
+
+    @property
     def origins(self) -> List[str]:
         """The CORS allowlist: the configured sites, else the demo page's own origin."""
         if self.allowed_origins:

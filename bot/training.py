@@ -1,9 +1,10 @@
 """Build everything the model is trained from, then train only when something changed.
 
-Order: spaCy pipeline (bot/nlp.py) -> generated responses (bot/compile.py) ->
-``rasa train``. Rasa's fingerprints retrain only the components whose data or
-config changed (nothing changed: it repackages the model in seconds); they
-cannot see inside the spaCy pipeline, so a rebuilt pipeline forces training.
+Order: spaCy pipeline (bot/nlp.py) and sentence model (bot/sentence_model.py) ->
+generated responses (bot/compile.py) -> ``rasa train``. Rasa's fingerprints
+retrain only the components whose data or config changed (nothing changed: it
+repackages the model in seconds); they cannot see inside the spaCy pipeline or
+the sentence model, so a rebuilt or newly fetched one forces training.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from bot.content import load_library
 from bot.errors import ModelError
 from bot.log import logger
 from bot.nlp import build_pipeline, load_terminology
+from bot.sentence_model import ensure_sentence_model
 from bot.settings import Settings
 
 GENERATED_RESPONSES = Path("data/responses/faq.yml")
@@ -26,6 +28,7 @@ KEEP_MODELS = 3
 
 class BuildResult(BaseModel):
     spacy_rebuilt: bool
+    sentence_model_fetched: bool
     data_changed: bool
 
 
@@ -39,12 +42,13 @@ def build(settings: Settings) -> BuildResult:
     library = load_library(settings.content_dir)
     terminology_path = settings.content_dir / "terminology.yml"
     spacy_rebuilt = build_pipeline(terminology_path, settings.spacy_model_dir)
+    fetched = ensure_sentence_model(settings.sentence_model_dir)
     project = settings.project_dir
     responses = write_if_changed(responses_yaml(library), project / GENERATED_RESPONSES)
     lookups = write_if_changed(
         lookups_yaml(load_terminology(terminology_path)), project / GENERATED_LOOKUPS
     )
-    return BuildResult(spacy_rebuilt=spacy_rebuilt, data_changed=responses or lookups)
+    return BuildResult(spacy_rebuilt=spacy_rebuilt, sentence_model_fetched=fetched, data_changed=responses or lookups)
 
 
 def train(settings: Settings, force: bool = False) -> TrainResult:
@@ -58,7 +62,7 @@ def train(settings: Settings, force: bool = False) -> TrainResult:
         config=str(project / "config.yml"),
         training_files=str(project / "data"),
         output=str(settings.models_dir),
-        force_training=force or built.spacy_rebuilt or before is None,
+        force_training=force or built.spacy_rebuilt or built.sentence_model_fetched or before is None,
     )
     if result.code != 0 or not result.model:
         raise ModelError(f"training failed with code {result.code}")
