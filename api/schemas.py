@@ -83,6 +83,9 @@ class RestRequest(BaseModel):
 
     sender: StrictStr = Field(..., regex=SENDER_ID)
     message: StrictStr = Field(..., **MESSAGE_SCHEMA)
+    metadata: Optional[Dict[str, Any]] = Field(
+        None, description="Any JSON object; passed on with the message as Rasa does (tracker.latest_message)."
+    )
 
     _clean = validator("message", allow_reuse=True)(_message_field)
 

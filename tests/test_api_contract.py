@@ -120,6 +120,7 @@ def test_health_routes(document) -> None:
 def test_rest_channel_shapes(document) -> None:
     request = request_schema(document, "/webhooks/rest/webhook")
     assert set(request["required"]) == {"sender", "message"}
+    assert types(document, request["properties"]["metadata"]) == {"object", "null"}
     answer = body_schema(document, "/webhooks/rest/webhook", "post", "200")
     item = resolve(document, answer["items"])
     assert answer["type"] == "array" and set(item["required"]) == {"recipient_id", "text"}

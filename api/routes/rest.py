@@ -24,7 +24,7 @@ router = APIRouter(prefix="/webhooks/rest", tags=["rasa channels"])
 )
 async def webhook(body: RestRequest, assistant: AssistantDep, limits: RateLimitsDep) -> List[RestMessage]:
     conversation_limit(limits, body.sender)
-    reply = await assistant.respond(body.sender, body.message, channel="rest")
+    reply = await assistant.respond(body.sender, body.message, channel="rest", metadata=body.metadata)
     return [
         RestMessage(
             recipient_id=reply.sender_id,
