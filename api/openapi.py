@@ -16,6 +16,7 @@ FastAPI's defaults get three things wrong here, each fixed in one place:
 """
 from __future__ import annotations
 
+import copy
 from typing import Any, Dict, Iterable, Iterator, Set, Type
 
 from fastapi import FastAPI
@@ -87,7 +88,8 @@ def install_openapi(app: FastAPI) -> None:
 
 
 def _add_model(schemas: Dict[str, Any], model: Type[BaseModel]) -> None:
-    schema = model.schema(ref_template=REF_PREFIX + "{model}")
+    # A copy: pydantic caches the dict it returns, and popping from that would lose the definitions.
+    schema = copy.deepcopy(model.schema(ref_template=REF_PREFIX + "{model}"))
     schemas.update(schema.pop("definitions", {}))
     schemas[model.__name__] = schema
 

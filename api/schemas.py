@@ -89,6 +89,13 @@ class RestRequest(BaseModel):
 
     _clean = validator("message", allow_reuse=True)(_message_field)
 
+    @validator("metadata", pre=True)
+    def _object_only(cls, value: Any) -> Any:
+        # pydantic 1 would make a dict of a list of pairs ([] too); Rasa's metadata is an object.
+        if value is not None and not isinstance(value, dict):
+            raise ValueError("must be a JSON object")
+        return value
+
 
 class RestMessage(BaseModel):
     """One message as Rasa's REST channel answers."""

@@ -138,3 +138,24 @@ def test_messaging_webhooks_document_off_and_failed_verification(document, path:
 def test_widget_and_demo_page_are_documented_as_what_they_are(document) -> None:
     assert set(document["paths"]["/"]["get"]["responses"]["200"]["content"]) == {"text/html"}
     assert set(document["paths"]["/widget.js"]["get"]["responses"]["200"]["content"]) == {"text/javascript"}
+
+
+def refs(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        if "$ref" in node:
+            yield node["$ref"]
+        for value in node.values():
+            yield from refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from refs(value)
+
+
+def test_every_reference_resolves_in_every_app(settings, document) -> None:
+    from api.main import create_app
+
+    # A second app in the same process (tests make many) gets a whole document too.
+    again = TestClient(create_app(settings)).get("/openapi.json").json()
+    for doc in (document, again):
+        names = set(doc["components"]["schemas"])
+        assert {ref.rsplit("/", 1)[1] for ref in refs(doc)} <= names

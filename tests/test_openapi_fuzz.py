@@ -55,7 +55,7 @@ def run_schemathesis(url: str, *options: str) -> str:
     return output
 
 
-def tested_operations(output: str) -> int:
+def operations_tested(output: str) -> int:
     tested = re.search(r"Tested: (\d+)", output)
     assert tested, output
     return int(tested.group(1))
@@ -66,7 +66,7 @@ def test_schemathesis_finds_nothing(live_service) -> None:
     output = run_schemathesis(live_service.url)
     # Every documented operation was really exercised (none skipped or unreachable).
     paths = httpx.get(f"{live_service.url}/openapi.json").json()["paths"]
-    assert tested_operations(output) == sum(len(methods) for methods in paths.values()), output
+    assert operations_tested(output) == sum(len(methods) for methods in paths.values()), output
 
 
 def test_schemathesis_finds_nothing_on_channels_that_are_on(tmp_path) -> None:
@@ -82,5 +82,5 @@ def test_schemathesis_finds_nothing_on_channels_that_are_on(tmp_path) -> None:
         # Verification comes before the model, so these routes answer while it loads.
         service.wait_until("/healthz")
         output = run_schemathesis(service.url, "--include-path-regex", "^/webhooks/(twilio|telegram|facebook)/")
-    assert tested_operations(output) == 4, output
+    assert operations_tested(output) == 4, output
     assert "returned 404" not in output, output  # the channels really were on

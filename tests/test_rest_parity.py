@@ -49,7 +49,7 @@ def test_without_metadata_only_rasas_own_keys_are_stored(client, assistant, loop
     assert set(stored_user_messages(assistant, loop, sender)[-1].metadata) <= {"assistant_id", "model_id"}
 
 
-@pytest.mark.parametrize("metadata", [[1, 2], "page=/pricing", 3])
+@pytest.mark.parametrize("metadata", [[1, 2], [], [["page", "/pricing"]], ["ab"], "page=/pricing", 3, True])
 def test_metadata_that_is_not_an_object_is_refused(client, metadata: Any) -> None:
     response = client.post(
         "/webhooks/rest/webhook", json={"sender": new_id(), "message": "hello", "metadata": metadata}
