@@ -102,11 +102,8 @@ class RestMessage(BaseModel):
 
     recipient_id: str
     text: str
-    buttons: Optional[List[Button]] = None
-
-    class Config:
-        # Rasa leaves "buttons" out when there are none.
-        fields = {"buttons": {"exclude_none": True}}
+    # Rasa leaves "buttons" out when there are none (the route excludes defaults), never null.
+    buttons: List[Button] = []
 
 
 class HealthStatus(BaseModel):

@@ -19,7 +19,7 @@ router = APIRouter(prefix="/webhooks/rest", tags=["rasa channels"])
     dependencies=[JsonBody],
     responses=ERRORS,
     response_model=List[RestMessage],
-    response_model_exclude_none=True,
+    response_model_exclude_defaults=True,
     summary="Rasa REST channel: one list of bot messages per user message",
 )
 async def webhook(body: RestRequest, assistant: AssistantDep, limits: RateLimitsDep) -> List[RestMessage]:
@@ -29,7 +29,7 @@ async def webhook(body: RestRequest, assistant: AssistantDep, limits: RateLimits
         RestMessage(
             recipient_id=reply.sender_id,
             text=web_text(message),
-            buttons=message.buttons or None,
+            buttons=message.buttons,
         )
         for message in reply.messages
     ]
