@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 
 # Enough cases per operation for the coverage phase's edge values and a fuzzing
 # round, while the run stays within a minute or two on two cores.
-MAX_EXAMPLES = int(os.environ.get("KAPBOT_FUZZ_EXAMPLES", "150"))
+MAX_EXAMPLES = int(os.environ.get("KAPBOT_FUZZ_EXAMPLES", "250"))
 # Fixed, so a finding reproduces; set KAPBOT_FUZZ_SEED to explore other inputs.
 SEED = os.environ.get("KAPBOT_FUZZ_SEED", "20261203")
 
