@@ -11,12 +11,13 @@ input can reach that.
 """
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Dict, Set
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
+from starlette.routing import Match
 
 from bot.errors import InputError, NotReadyError
 from bot.log import logger
@@ -72,6 +73,17 @@ def _describe(error: Dict[str, Any]) -> str:
     return f"{where}: {msg}"
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path. Starlette's own 405 names only the
+    methods of the first route whose path matched (GET of a path that also has POST)."""
+    methods: Set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:  # PARTIAL: the path matches, the method does not
+            methods |= getattr(route, "methods", None) or set()
+    return ", ".join(sorted(methods))
+
+
 STATUS_CODES = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large", 429: "rate_limited"}
 
 
@@ -95,8 +107,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc.__cause__, UnicodeDecodeError):
+            # FastAPI's bare 400 for a body it cannot decode; it is invalid JSON like any other.
+            return error_response(422, "invalid_input", "body: not valid JSON (JSON text must be UTF-8)")
         code = STATUS_CODES.get(exc.status_code, "http_error")
-        return error_response(exc.status_code, code, str(exc.detail), **(exc.headers or {}))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
+        return error_response(exc.status_code, code, str(exc.detail), **headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -13,6 +13,7 @@ from starlette.types import ASGIApp
 from api.body_limit import BodyLimitMiddleware
 from api.channels import include_channels
 from api.errors import install_error_handlers
+from api.openapi import install_openapi
 from api.rate_limits import ClientRateLimitMiddleware, RateLimits
 from api.routes import chat, health, rest, widget
 from api.security import SecurityHeadersMiddleware
@@ -54,6 +55,7 @@ def create_app(settings: Optional[Settings] = None, assistant: Optional[Assistan
     include_channels(app, settings)
     # The staff inbox at /staff; every /staff path is a 404 until a staff user exists.
     install_staff_inbox(app, settings)
+    install_openapi(app)
     # Added last = runs first: refuse oversize bodies, count requests, then CORS.
     app.add_middleware(
         CORSMiddleware,

@@ -17,10 +17,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api.errors import ApiError, error_response
 from bot.settings import Settings
 
-# Paths a client can hit hard; health checks and static files are not counted, nor
-# the messaging webhooks, which come signed from a few provider addresses on behalf
-# of many people.
+# Paths a client can hit hard; health checks (GET /webhooks/rest/ too) and static
+# files are not counted, nor the messaging webhooks, which come signed from a few
+# provider addresses on behalf of many people. Only POST reaches the model.
 LIMITED_PREFIXES = ("/v1/", "/webhooks/rest/")
+LIMITED_METHODS = ("POST",)
 
 
 class RateLimited(ApiError):
@@ -66,7 +67,8 @@ class ClientRateLimitMiddleware:
         self.limits = limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(LIMITED_PREFIXES):
+        if (scope["type"] == "http" and scope["method"] in LIMITED_METHODS
+                and scope["path"].startswith(LIMITED_PREFIXES)):
             try:
                 self.limits.hit_client(client_address(scope))
             except RateLimited as exc:

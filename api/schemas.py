@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Literal, Optional
 
 from pydantic import BaseModel, Field, StrictStr, validator
 
@@ -14,7 +14,16 @@ from bot.engine import BotMessage
 MAX_MESSAGE_CHARS = 1000
 SENDER_ID = r"^[A-Za-z0-9_-]{1,64}$"
 # Bidi overrides/isolates and zero-width characters can disguise text; drop them.
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_INVISIBLE_CHARS = r"\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
+# What clean_message keeps, as the schema says it: at least one character that is
+# neither whitespace, a control character nor invisible. The length is documented on
+# what is sent; the server is more lenient, counting only after trimming.
+MESSAGE_SCHEMA: Dict[str, Any] = {
+    "minLength": 1,
+    "maxLength": MAX_MESSAGE_CHARS,
+    "pattern": rf"[^\s\x00-\x1f\x7f-\x9f{_INVISIBLE_CHARS}]",
+}
 
 
 def clean_message(value: str, max_chars: int = MAX_MESSAGE_CHARS) -> str:
@@ -46,7 +55,7 @@ class ChatRequest(BaseModel):
     sender_id: Optional[StrictStr] = Field(
         None, regex=SENDER_ID, description="1-64 of A-Za-z0-9_-; omitted: the server makes one."
     )
-    message: StrictStr = Field(..., description="1 to 1000 characters after trimming.")
+    message: StrictStr = Field(..., description="1 to 1000 characters after trimming.", **MESSAGE_SCHEMA)
 
     class Config:
         extra = "ignore"
@@ -73,9 +82,19 @@ class RestRequest(BaseModel):
     """Rasa's REST channel request."""
 
     sender: StrictStr = Field(..., regex=SENDER_ID)
-    message: StrictStr
+    message: StrictStr = Field(..., **MESSAGE_SCHEMA)
+    metadata: Optional[Dict[str, Any]] = Field(
+        None, description="Any JSON object; passed on with the message as Rasa does (tracker.latest_message)."
+    )
 
     _clean = validator("message", allow_reuse=True)(_message_field)
+
+    @validator("metadata", pre=True)
+    def _object_only(cls, value: Any) -> Any:
+        # pydantic 1 would make a dict of a list of pairs ([] too); Rasa's metadata is an object.
+        if value is not None and not isinstance(value, dict):
+            raise ValueError("must be a JSON object")
+        return value
 
 
 class RestMessage(BaseModel):
@@ -83,11 +102,14 @@ class RestMessage(BaseModel):
 
     recipient_id: str
     text: str
-    buttons: Optional[List[Button]] = None
+    # Rasa leaves "buttons" out when there are none (the route excludes defaults), never null.
+    buttons: List[Button] = []
 
-    class Config:
-        # Rasa leaves "buttons" out when there are none.
-        fields = {"buttons": {"exclude_none": True}}
+
+class HealthStatus(BaseModel):
+    """A liveness answer: /healthz, and Rasa's REST channel at GET /webhooks/rest/."""
+
+    status: Literal["ok"]
 
 
 class ErrorDetail(BaseModel):

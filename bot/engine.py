@@ -133,7 +133,11 @@ class Assistant:
         warm_up()  # compile the crisis rules now, not on a visitor's first message
         return cls(agent, settings, get_knowledge())
 
-    async def respond(self, sender_id: str, text: str, channel: str = "web") -> Reply:
+    async def respond(
+        self, sender_id: str, text: str, channel: str = "web", metadata: Optional[Dict[str, Any]] = None
+    ) -> Reply:
+        """``metadata`` is the client's, as Rasa's channels take it: stored with the user's
+        message (``tracker.latest_message.metadata``) for actions to read."""
         signal = detect_crisis(text)
         processor = self.agent.processor
         fallback = False
@@ -142,11 +146,11 @@ class Assistant:
                 tracker = await processor.fetch_tracker_and_update_session(sender_id)
                 first_turn, was_flagged = self._turn_state(tracker, before=True)
                 messages = [self._crisis_message()]
-                self._record_crisis_turn(tracker, text, signal, messages[0])
+                self._record_crisis_turn(tracker, text, signal, messages[0], metadata)
             else:
                 collector = ReplyCollector()
                 await processor.handle_message(
-                    UserMessage(as_user_text(text), collector, sender_id, input_channel=channel)
+                    UserMessage(as_user_text(text), collector, sender_id, input_channel=channel, metadata=metadata)
                 )
                 tracker = await processor.get_tracker(sender_id)
                 first_turn, was_flagged = self._turn_state(tracker, before=False)
@@ -237,7 +241,8 @@ class Assistant:
 
     @staticmethod
     def _record_crisis_turn(
-        tracker: DialogueStateTracker, text: str, signal: CrisisSignal, reply: BotMessage
+        tracker: DialogueStateTracker, text: str, signal: CrisisSignal, reply: BotMessage,
+        metadata: Optional[Dict[str, Any]],
     ) -> None:
         """Store the turn as if the model had run: the visitor's words, our reply, the flag."""
         tracker.update(
@@ -246,6 +251,7 @@ class Assistant:
                 intent={"name": "crisis", "confidence": 1.0},
                 parse_data={"intent": {"name": "crisis", "confidence": 1.0}, "entities": [],
                             "text": text, "crisis_rule": signal.rule},
+                metadata=metadata,
             )
         )
         if tracker.active_loop_name:

@@ -86,3 +86,9 @@ def test_odd_but_valid_messages_are_answered_without_echo(client, message) -> No
     assert response.status_code == 200, response.text
     texts = " ".join(m["text"] for m in response.json()["messages"])
     assert "<script>" not in texts and "\x1b" not in texts and "{{" not in texts
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_a_body_that_is_not_utf8_is_invalid_json(client, route) -> None:
+    response = client.post(route, content=b'{"message": "\xff\xfe"}', headers={"Content-Type": "application/json"})
+    assert_error(response, 422, "invalid_input", "not valid JSON")

@@ -38,6 +38,8 @@ def test_per_client_limit_covers_every_conversation(strict_client) -> None:
     ]
     assert statuses[:5] == [200] * 5 and statuses[5] == 429
     assert strict_client.get("/healthz").status_code == 200  # health checks are not counted
+    # Rasa's REST health check neither: no body, no JSON content type, no limit.
+    assert strict_client.get("/webhooks/rest/").json() == {"status": "ok"}
 
 
 def test_cors_allows_only_the_clinic(strict_client) -> None:
@@ -70,3 +72,15 @@ def test_openapi_documents_errors(client) -> None:
     for path in ("/v1/chat", "/webhooks/rest/webhook"):
         assert {"413", "415", "422", "429", "503"} <= set(paths[path]["post"]["responses"])
     assert "/widget.js" in paths and "/" in paths
+
+
+@pytest.mark.parametrize(
+    "method, path, allow",
+    [("OPTIONS", "/webhooks/facebook/webhook", "GET, POST"), ("PUT", "/v1/chat", "POST"),
+     ("DELETE", "/webhooks/rest/", "GET"), ("PATCH", "/widget.js", "GET")],
+)
+def test_405_allow_names_every_method_of_the_path(client, method: str, path: str, allow: str) -> None:
+    response = client.request(method, path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == allow
+    assert response.json()["error"]["code"] == "method_not_allowed"

@@ -14,7 +14,7 @@ import hmac
 from typing import Any, Dict, List, Optional
 
 from fastapi import APIRouter, BackgroundTasks, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, ValidationError
 
 from api.channels.access import Forbidden, require_channel, same_secret
@@ -23,7 +23,7 @@ from api.channels.inbound import clean_text, respond
 from api.channels.runtime import ChannelRuntime, RuntimeDep
 from api.channels.sms import split_text
 from api.channels.store import Outgoing
-from api.schemas import ErrorBody
+from api.openapi import error_responses, text_body
 from bot.engine import BotMessage
 from bot.log import logger
 
@@ -33,7 +33,6 @@ TEXT_LIMIT = 2000
 TITLE_LIMIT = 20
 PAYLOAD_LIMIT = 1000
 MAX_QUICK_REPLIES = 13
-ERRORS = {403: {"model": ErrorBody}, 404: {"model": ErrorBody}, 503: {"model": ErrorBody}}
 router = APIRouter(prefix="/webhooks/facebook", tags=["messaging channels"])
 
 
@@ -95,8 +94,8 @@ def send_message(runtime: ChannelRuntime, conversation: str, psid: str, message:
     return calls
 
 
-@router.get("/webhook", response_class=PlainTextResponse, summary="Messenger subscription handshake",
-            responses=ERRORS)
+@router.get("/webhook", response_class=Response, summary="Messenger subscription handshake",
+            responses={**text_body("text/plain", "The echoed hub.challenge."), **error_responses(403, 404)})
 async def verify(request: Request, runtime: RuntimeDep) -> PlainTextResponse:
     require_channel(runtime, CHANNEL)
     query = request.query_params
@@ -107,7 +106,7 @@ async def verify(request: Request, runtime: RuntimeDep) -> PlainTextResponse:
     return PlainTextResponse(query.get("hub.challenge", ""))
 
 
-@router.post("/webhook", summary="Messenger webhook events", responses=ERRORS)
+@router.post("/webhook", summary="Messenger webhook events", responses=error_responses(403, 404, 413, 503))
 async def webhook(request: Request, runtime: RuntimeDep, background: BackgroundTasks) -> Dict[str, str]:
     require_channel(runtime, CHANNEL)
     body = await request.body()

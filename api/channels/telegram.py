@@ -20,7 +20,7 @@ from api.channels.inbound import clean_text, respond
 from api.channels.runtime import ChannelRuntime, RuntimeDep
 from api.channels.sms import split_text
 from api.channels.store import Outgoing
-from api.schemas import ErrorBody
+from api.openapi import error_responses
 from bot.engine import BotMessage
 from bot.log import logger
 
@@ -81,7 +81,7 @@ def send_message(runtime: ChannelRuntime, conversation: str, chat_id: int,
 @router.post(
     "/webhook",
     summary="Telegram bot webhook",
-    responses={403: {"model": ErrorBody}, 404: {"model": ErrorBody}, 503: {"model": ErrorBody}},
+    responses=error_responses(403, 404, 413, 503),
 )
 async def webhook(request: Request, runtime: RuntimeDep, background: BackgroundTasks) -> Dict[str, bool]:
     require_channel(runtime, CHANNEL)

@@ -21,7 +21,7 @@ from api.channels.runtime import ChannelRuntime, RuntimeDep
 from api.channels.sms import (
     SMS_TARGET, Keyword, keyword, keyword_reply, numbered_options, pick_option, split_text,
 )
-from api.schemas import ErrorBody
+from api.openapi import error_responses, text_body
 from bot.engine import Reply
 from bot.knowledge import get_knowledge
 from bot.log import logger
@@ -71,7 +71,8 @@ def as_sms(reply: Reply) -> Tuple[List[str], List[str]]:
     "/webhook",
     response_class=Response,
     summary="Twilio SMS / WhatsApp webhook (answers in TwiML)",
-    responses={403: {"model": ErrorBody}, 404: {"model": ErrorBody}, 503: {"model": ErrorBody}},
+    responses={**text_body("application/xml", "TwiML: the replies as <Message> elements."),
+               **error_responses(403, 404, 413, 503)},
 )
 async def webhook(request: Request, runtime: RuntimeDep) -> Response:
     require_channel(runtime, CHANNEL)

@@ -7,15 +7,11 @@ from fastapi import APIRouter
 
 from api.deps import AssistantDep, JsonBody, RateLimitsDep
 from api.rate_limits import conversation_limit
-from api.schemas import ChatRequest, ChatResponse, ErrorBody, web_text
+from api.openapi import error_responses
+from api.schemas import ChatRequest, ChatResponse, web_text
 
-ERRORS = {
-    413: {"model": ErrorBody, "description": "Body too large."},
-    415: {"model": ErrorBody, "description": "Body is not JSON."},
-    422: {"model": ErrorBody, "description": "Invalid input: which field and why."},
-    429: {"model": ErrorBody, "description": "Rate limited; see Retry-After."},
-    503: {"model": ErrorBody, "description": "The model is still loading."},
-}
+# What a message route returns besides 200, for the chat API and Rasa's REST channel alike.
+ERRORS = error_responses(413, 415, 422, 429, 503)
 
 router = APIRouter(prefix="/v1", tags=["chat"], dependencies=[JsonBody], responses=ERRORS)
 

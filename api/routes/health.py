@@ -6,21 +6,22 @@ from typing import Dict
 from fastapi import APIRouter, Request
 
 from api.errors import NotReady
-from api.schemas import ErrorBody
+from api.openapi import error_responses
+from api.schemas import HealthStatus
 from bot.staff_outbox import DeliveryStatus, MessageKind
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", summary="200 while the process lives")
-async def healthz() -> Dict[str, str]:
-    return {"status": "ok"}
+async def healthz() -> HealthStatus:
+    return HealthStatus(status="ok")
 
 
 @router.get(
     "/readyz",
     summary="200 once the model is loaded, 503 before; lists staff alerts and requests that could not be delivered",
-    responses={503: {"model": ErrorBody, "description": "The model is still loading."}},
+    responses=error_responses(503),
 )
 async def readyz(request: Request) -> Dict[str, object]:
     assistant = getattr(request.app.state, "assistant", None)
