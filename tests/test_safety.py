@@ -30,6 +30,7 @@ from bot.safety import (
     normalise,
     rule_names,
 )
+from bot.safety.text import Speller
 
 REDTEAM = Path(__file__).resolve().parent / "redteam"
 MAX_FALSE_ALARM_RATE = 0.03
@@ -258,6 +259,29 @@ def test_a_long_message_is_read_to_the_end() -> None:
 ])
 def test_canonical_form(raw: str, expected: str) -> None:
     assert canonical(raw) == expected
+
+
+@pytest.mark.parametrize("typed, read", [
+    ("mysef", "myself"),  # a letter missing
+    ("suiciide", "suicide"),  # a letter too many
+    ("overdoze", "overdose"),  # a letter changed
+    ("suicdie", "suicide"),  # two letters swapped: one edit
+    ("esketamnie", "esketamine"),
+    ("unrsponsve", "unresponsive"),  # two edits, allowed from ten letters on
+    ("sucde", "sucde"),  # two edits from a seven-letter word: too far
+    ("zuicide", "zuicide"),  # a different first letter
+    ("wrsts", "wrists"),
+])
+def test_the_speller_corrects_near_misses_of_key_words(typed: str, read: str) -> None:
+    assert canonical(typed) == read
+
+
+def test_the_speller_keeps_short_tokens_and_prefers_the_earlier_of_equal_words() -> None:
+    speller = Speller(["abcdef", "abcdeg", "wxyz"], never=["abcdez"])
+    assert speller.correct("abcdex") == "abcdef"
+    assert speller.correct("abcdez") == "abcdez"  # a real word, listed as never corrected
+    assert speller.correct("wxyy") == "wxyy"  # under five letters
+    assert speller.correct("abcd3f") == "abcd3f"  # not all letters
 
 
 @pytest.mark.parametrize("word", ["struggling", "breaking", "homeless", "overdone", "overused",

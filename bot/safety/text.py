@@ -9,7 +9,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Set, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Mapping, Tuple
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "ʼ": "'", "`": "'", "´": "'",
                          "′": "'", "“": '"', "”": '"', "„": '"', "‟": '"', "″": '"'})
@@ -40,43 +43,20 @@ def fold_word(word: str, protected: FrozenSet[str]) -> str:
     return squeezed if squeezed in protected else _RUNS.sub(r"\1", word)
 
 
-def _osa_distance(a: str, b: str) -> int:
-    """Edit distance counting an adjacent swap as one edit (optimal string alignment)."""
-    prev2: List[int] = []
-    prev = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        cur = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        prev2, prev = prev, cur
-    return prev[-1]
-
-
-def _deletes(word: str, depth: int) -> Set[str]:
-    found, frontier = {word}, {word}
-    for _ in range(depth):
-        frontier = {w[:i] + w[i + 1:] for w in frontier for i in range(len(w))}
-        found |= frontier
-    return found
-
-
 class Speller:
     """Corrects tokens within one edit (two for 10+ letters) of a short list of key words.
 
-    Symmetric-delete lookup: the index holds every deletion variant of the key words, so a
-    token costs a few set lookups instead of an edit distance against every key word.
+    The distance is optimal string alignment (an adjacent swap counts as one edit), from RapidFuzz.
     """
 
     def __init__(self, words: List[str], never: Iterable[str]) -> None:
         self.words = words
         self.never = frozenset(never) | frozenset(words)
-        self.index: Dict[str, List[int]] = {}
+        # First letters are rarely mistyped, so a token is only compared with key words that share
+        # its first letter; grouping by reach too lets one cutoff serve each group.
+        self.groups: Dict[Tuple[str, int], Dict[int, str]] = {}
         for i, word in enumerate(words):
-            for variant in _deletes(word, self._reach(word)):
-                self.index.setdefault(variant, []).append(i)
+            self.groups.setdefault((word[0], self._reach(word)), {})[i] = word
         self.correct = lru_cache(maxsize=16384)(self._correct)
 
     @staticmethod
@@ -86,16 +66,14 @@ class Speller:
     def _correct(self, token: str) -> str:
         if len(token) < 5 or token in self.never or not token.isalpha():
             return token
-        best: Optional[Tuple[int, int]] = None
-        for variant in _deletes(token, 2 if len(token) >= 8 else 1):
-            for i in self.index.get(variant, ()):
-                word = self.words[i]
-                if word[0] != token[0]:  # first letters are rarely mistyped; this avoids odd fixes
-                    continue
-                distance = _osa_distance(token, word)
-                if distance <= self._reach(word) and (best is None or (distance, i) < best):
-                    best = (distance, i)
-        return self.words[best[1]] if best else token
+        found: List[Tuple[float, int]] = []
+        for reach in (1, 2):
+            choices = self.groups.get((token[0], reach), {})
+            # extractOne keeps the first of equally close words, so ties go to the earlier word.
+            match = process.extractOne(token, choices, scorer=OSA.distance, score_cutoff=reach)
+            if match:
+                found.append((match[1], match[2]))
+        return self.words[min(found)[1]] if found else token
 
 
 class Canonicaliser:
