@@ -44,7 +44,7 @@ test: train ## Run the whole test suite (slow and browser tests included)
 	$(PY) -m pytest
 
 eval: train ## Score the question sets and the crisis nets, then Rasa NLU cross-validation
-	$(KAPBOT) eval tests/eval/calibration.yml ../shared/eval/dev.yml ../shared/eval/real_dev.yml
+	$(KAPBOT) eval tests/eval/calibration.yml tests/eval/dev.yml tests/eval/real_dev.yml
 	$(KAPBOT) redteam tests/redteam/crisis.yml tests/redteam/near_misses.yml \
 	  tests/redteam/frozen/crisis.yml tests/redteam/frozen/near_misses.yml
 	$(VENV)/bin/rasa test nlu --nlu data --config config.yml --cross-validation --folds 3 --out results/crossval
@@ -52,6 +52,9 @@ eval: train ## Score the question sets and the crisis nets, then Rasa NLU cross-
 bench: train ## Print latency, memory and crisis-check cost figures
 	$(PY) bench/latency.py
 	$(PY) bench/crisis_detection.py
+
+sync-shared: $(STAMP) ## Copy what changed in ../shared into the repository (docs/shared-copies.yml)
+	$(PY) -m bot.shared_copies ../shared
 
 lock: $(STAMP) ## Rewrite requirements/lock.txt from the venv
 	@{ echo "# The project's lock: a full pip freeze of the working .venv (Python 3.10.13)."; \
@@ -61,4 +64,4 @@ lock: $(STAMP) ## Rewrite requirements/lock.txt from the venv
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf .build models results
 
-.PHONY: help install build train validate run test eval bench lock clean
+.PHONY: help install build train validate run test eval bench sync-shared lock clean

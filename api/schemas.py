@@ -1,4 +1,4 @@
-"""The shapes of the public HTTP contract (shared/API.md)."""
+"""The shapes of the public HTTP contract (docs/api.md)."""
 from __future__ import annotations
 
 import re

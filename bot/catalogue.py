@@ -1,5 +1,6 @@
 """The topic catalogue: every topic an installation must answer (content/catalogue.yml, a copy
-of shared/topics.yml), plus the topics this project adds (content/project_topics.yml)."""
+of shared/topics.yml kept by bot/shared_copies.py), plus the topics this project adds
+(content/project_topics.yml)."""
 from __future__ import annotations
 
 from enum import Enum

@@ -1,6 +1,6 @@
 """``kapbot eval FILE``: run a question set through the same path as the API and score it.
 
-The file has the format of shared/eval/dev.yml: ``questions`` (text + acceptable
+The file has the format of tests/eval/dev.yml: ``questions`` (text + acceptable
 topics) and ``crisis`` (text + whether the crisis path must fire). Each message
 starts a fresh conversation so answers do not lean on each other.
 

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.compile import GENERATED_HEADER, lookups_yaml, responses_yaml
 from bot.content import load_library
@@ -16,7 +15,7 @@ from bot.errors import ContentError
 from bot.nlp import load_terminology
 from bot.training import GENERATED_LOOKUPS, GENERATED_RESPONSES
 from bot.validation import validate_content
-from tests.paths import PROJECT_DIR, SHARED_DIR
+from tests.paths import PROJECT_DIR
 
 CONTENT = PROJECT_DIR / "content"
 
@@ -31,14 +30,6 @@ def test_every_catalogue_topic_has_content(library) -> None:
     assert missing == []
 
 
-def test_catalogue_copy_matches_shared_topics() -> None:
-    shared = SHARED_DIR / "topics.yml"
-    if not shared.exists():
-        pytest.skip("shared/ is not beside this checkout")
-    ours = yaml.safe_load((CONTENT / "catalogue.yml").read_text())
-    assert ours == yaml.safe_load(shared.read_text())
-
-
 def test_every_answer_cites_known_sources(library) -> None:
     for entry in library.entries.values():
         assert entry.meta.sources, entry.id
@@ -46,9 +37,7 @@ def test_every_answer_cites_known_sources(library) -> None:
 
 
 def test_seed_quotes_are_verbatim(library) -> None:
-    seed = (SHARED_DIR / "seed" / "kap-what-to-expect.txt")
-    if not seed.exists():
-        pytest.skip("shared/ is not beside this checkout")
+    seed = CONTENT / "seed" / "kap-what-to-expect.txt"  # a copy of the shared one (test_shared_copies.py)
     article = re.sub(r"\s+", " ", seed.read_text().replace("’", "'"))
     for entry in library.entries.values():
         for ref in entry.meta.sources:
