@@ -2,13 +2,18 @@
 
 Tests use a conversation store of their own (a temporary var dir) so they
 never touch the development database.
+
+Two layers: ``pytest -m "not slow"`` runs without the model (API, safety, content);
+``pytest`` runs everything. A test that needs the model is slow whether or not it
+says so: collection marks it, and the model fixture refuses to load for a test that
+is not marked.
 """
 from __future__ import annotations
 
 import os
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, List, cast
 
 import pytest
 
@@ -31,6 +36,27 @@ from tests.paths import PROJECT_DIR  # noqa: E402
 
 
 
+class UnmarkedModelTestError(Exception):
+    """Raised when a test not marked slow loads the model anyway."""
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:
+    # Before pytest's own -m filter, so the added mark counts there.
+    for item in items:
+        # Every fixture with the model (assistant, client, say, live_service) depends on model_path.
+        if "model_path" in getattr(item, "fixturenames", ()) and item.get_closest_marker("slow") is None:
+            item.add_marker(pytest.mark.slow)
+
+
+_setting_up: List[pytest.Item] = []  # the test whose fixtures are being set up or that is running
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _setting_up[:] = [item]
+
+
 @pytest.fixture(scope="session")
 def settings() -> Settings:
     from bot.log import configure_logging
@@ -46,6 +72,10 @@ def model_path(settings: Settings) -> Path:
     """Train once per run if needed (Rasa's fingerprint skips unchanged data)."""
     from bot.training import train
 
+    test = _setting_up[0] if _setting_up else None
+    if test is not None and test.get_closest_marker("slow") is None:
+        # Reached only through request.getfixturevalue(): the collection hook marks the rest.
+        raise UnmarkedModelTestError(f"{test.nodeid} loads the model but is not marked slow")
     return train(settings).model
 
 
@@ -63,6 +93,19 @@ def client(settings: Settings, assistant) -> Iterator:
     from api.main import create_app
 
     with TestClient(create_app(settings, assistant=assistant)) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def api(settings: Settings) -> Iterator:
+    """The service without the model: its assistant fails any test a message reaches."""
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from bot.engine import Assistant
+    from tests.no_model import UnreachableAssistant
+
+    with TestClient(create_app(settings, assistant=cast(Assistant, UnreachableAssistant()))) as test_client:
         yield test_client
 
 

@@ -45,7 +45,9 @@ def test_an_unsure_question_gets_a_clarification_with_the_right_buttons(say) -> 
 
 
 def test_choosing_a_button_answers_that_topic(say) -> None:
-    for topic in offered(say(new_id(), UNSURE)):
+    topics = offered(say(new_id(), UNSURE))
+    assert topics
+    for topic in topics:
         sender = new_id()
         say(sender, UNSURE)
         body = say(sender, topic_payload(topic))

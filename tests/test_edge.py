@@ -1,22 +1,22 @@
-"""The public edge: rate limits, CORS allowlist, security headers, widget files."""
+"""The public edge: rate limits, CORS allowlist, security headers, widget files. No model:
+the limits count requests, not answers, so an echoing stand-in answers."""
 from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-
-pytestmark = pytest.mark.slow
+from tests.no_model import EchoAssistant
 
 
 @pytest.fixture
-def strict_client(settings, assistant):
+def strict_client(settings):
     strict = settings.copy(update={
         "rate_limit_per_client": "5/minute",
         "rate_limit_per_conversation": "3/minute",
         "allowed_origins": ["https://clinic.example"],
     })
-    with TestClient(create_app(strict, assistant=assistant)) as client:
+    with TestClient(create_app(strict, assistant=EchoAssistant())) as client:
         yield client
 
 
@@ -51,8 +51,8 @@ def test_cors_allows_only_the_clinic(strict_client) -> None:
 
 
 @pytest.mark.parametrize("path", ["/", "/widget.js", "/healthz"])
-def test_security_headers(client, path) -> None:
-    response = client.get(path)
+def test_security_headers(api, path) -> None:
+    response = api.get(path)
     assert response.status_code == 200
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
@@ -60,15 +60,15 @@ def test_security_headers(client, path) -> None:
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
 
 
-def test_widget_files_are_served(client) -> None:
-    assert client.get("/widget.js").headers["content-type"].startswith("text/javascript")
-    assert client.get("/widget.css").headers["content-type"].startswith("text/css")
-    page = client.get("/")
+def test_widget_files_are_served(api) -> None:
+    assert api.get("/widget.js").headers["content-type"].startswith("text/javascript")
+    assert api.get("/widget.css").headers["content-type"].startswith("text/css")
+    page = api.get("/")
     assert page.headers["content-type"].startswith("text/html") and "widget.js" in page.text
 
 
-def test_openapi_documents_errors(client) -> None:
-    paths = client.get("/openapi.json").json()["paths"]
+def test_openapi_documents_errors(api) -> None:
+    paths = api.get("/openapi.json").json()["paths"]
     for path in ("/v1/chat", "/webhooks/rest/webhook"):
         assert {"413", "415", "422", "429", "503"} <= set(paths[path]["post"]["responses"])
     assert "/widget.js" in paths and "/" in paths
@@ -79,8 +79,8 @@ def test_openapi_documents_errors(client) -> None:
     [("OPTIONS", "/webhooks/facebook/webhook", "GET, POST"), ("PUT", "/v1/chat", "POST"),
      ("DELETE", "/webhooks/rest/", "GET"), ("PATCH", "/widget.js", "GET")],
 )
-def test_405_allow_names_every_method_of_the_path(client, method: str, path: str, allow: str) -> None:
-    response = client.request(method, path)
+def test_405_allow_names_every_method_of_the_path(api, method: str, path: str, allow: str) -> None:
+    response = api.request(method, path)
     assert response.status_code == 405
     assert response.headers["allow"] == allow
     assert response.json()["error"]["code"] == "method_not_allowed"

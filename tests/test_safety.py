@@ -98,9 +98,9 @@ def test_categories() -> None:
 
 def test_asks_about_treatment_in_the_redteam_set() -> None:
     wrong = []
-    for entry in CRISIS:
-        if "asks_about_treatment" not in entry:
-            continue
+    labelled = [entry for entry in CRISIS if "asks_about_treatment" in entry]
+    assert len(labelled) > 20
+    for entry in labelled:
         signal = detect_crisis(entry["text"])
         if signal is not None and signal.asks_about_treatment != entry["asks_about_treatment"]:
             wrong.append(f"{entry['text']}: got {signal.asks_about_treatment}")
