@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Set
+from functools import lru_cache
+from typing import Dict, List, Set, Tuple
 
 import pytest
 import yaml
@@ -44,11 +45,15 @@ def clauses(text: str) -> List[str]:
     return [c for c in map(core, re.split(r"[.,;:!?\n]+", text)) if len(c.split()) >= 2]
 
 
+@lru_cache(maxsize=1)
+def training_texts() -> Tuple[str, ...]:
+    """Every NLU training example's text, read once for the whole module (Rasa's loader is slow)."""
+    return tuple(e.get("text") for e in load_data(str(PROJECT_DIR / "data" / "nlu")).training_examples)
+
+
 def leaked(texts: Set[str]) -> List[str]:
     """Training examples that are one of ``texts``, or hold one as a clause."""
-    training = load_data(str(PROJECT_DIR / "data" / "nlu"))
-    return sorted(e.get("text") for e in training.training_examples
-                  if core(e.get("text")) in texts or any(c in texts for c in clauses(e.get("text"))))
+    return sorted(t for t in training_texts() if core(t) in texts or any(c in texts for c in clauses(t)))
 
 
 MEASURING_SETS = [
