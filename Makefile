@@ -13,7 +13,7 @@ export RASA_TELEMETRY_ENABLED ?= false
 export PYTHONWARNINGS ?= ignore
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml requirements/lock.txt scripts/find-python
 	@py=$$(scripts/find-python) || exit 1; \
@@ -43,6 +43,9 @@ test: train ## Run the whole test suite (slow and browser tests included)
 	scripts/ensure-web-clients >/dev/null
 	$(PY) -m pytest
 
+test-fast: build ## Run the tests that need no model (API, safety, content)
+	$(PY) -m pytest -m "not slow"
+
 eval: train ## Score the question sets and the crisis nets, then Rasa NLU cross-validation
 	$(KAPBOT) eval tests/eval/calibration.yml tests/eval/dev.yml tests/eval/real_dev.yml
 	$(KAPBOT) redteam tests/redteam/crisis.yml tests/redteam/near_misses.yml \
@@ -64,4 +67,4 @@ lock: $(STAMP) ## Rewrite requirements/lock.txt from the venv
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf .build models results
 
-.PHONY: help install build train validate run test eval bench sync-shared lock clean
+.PHONY: help install build train validate run test test-fast eval bench sync-shared lock clean
