@@ -1,4 +1,4 @@
-"""The public HTTP contract (shared/API.md) against the real trained model."""
+"""The public HTTP contract (docs/api.md) against the real trained model."""
 from __future__ import annotations
 
 import re
