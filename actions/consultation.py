@@ -22,6 +22,7 @@ from bot.knowledge import Knowledge
 from bot.smtp import Email
 from bot.staff_outbox import StaffOutbox
 
+SUBMIT_ACTION = "action_submit_consultation"
 FORM_SLOTS = ("consult_name", "consult_contact", "consult_time", "consult_consent")
 DETAILS = ("consult_name", "consult_contact", "consult_time")
 ANY_TIME = "any time"
@@ -143,7 +144,7 @@ class ActionSubmitConsultation(Action):
         self.outbox = outbox
 
     def name(self) -> Text:
-        return "action_submit_consultation"
+        return SUBMIT_ACTION
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]

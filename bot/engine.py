@@ -27,6 +27,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import build_actions
+from actions.consultation import SUBMIT_ACTION
 from actions.topics import ANSWER_ACTION, OUT_OF_SCOPE, TOPIC_SLOT
 from bot.action_links import ActionLink, LinkKind, crisis_links
 from bot.action_runner import InProcessActionEndpoint
@@ -59,7 +60,6 @@ from bot.staff_outbox import MessageKind, StaffOutbox
 __all__ = ["Assistant", "BotMessage", "Reply", "latest_model"]  # channels and benches import these from here
 
 CURATION_SLOT = "unsure_question"  # the curators' log row whose offered topics are on screen
-SUBMIT_CONSULTATION = "action_submit_consultation"
 
 
 class Reply(BaseModel):
@@ -155,7 +155,7 @@ class Assistant:
                 )
                 tracker = await processor.get_tracker(sender_id)
                 first_turn, was_flagged = self._turn_state(tracker, before=False)
-                if _ran_this_turn(tracker, SUBMIT_CONSULTATION):
+                if _ran_this_turn(tracker, SUBMIT_ACTION):
                     self.outbox.send_pending()  # the request the action just stored
                 messages = [m for m in map(bot_message, collector.messages) if m]
                 fallback = any(payload_of(raw).fallback for raw in collector.messages)
