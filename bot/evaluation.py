@@ -96,7 +96,8 @@ def load_question_set(path: Path) -> QuestionSet:
 
 
 def _offered(reply: Reply) -> List[str]:
-    topics = (topic_from_payload(b.payload) for m in reply.messages if m.kind is BotMessageKind.prompt for b in m.buttons)
+    prompts = (m for m in reply.messages if m.kind is BotMessageKind.prompt)
+    topics = (topic_from_payload(b.payload) for m in prompts for b in m.buttons)
     return [t for t in topics if t]
 
 
