@@ -7,13 +7,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 KAPBOT := $(VENV)/bin/kapbot
 STAMP := $(VENV)/.installed
-export TF_CPP_MIN_LOG_LEVEL ?= 2
-export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
-export RASA_TELEMETRY_ENABLED ?= false
-export PYTHONWARNINGS ?= ignore
+include bot/process.env  # the process environment defaults, shared with bot/__init__.py
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml requirements/lock.txt scripts/find-python
 	@py=$$(scripts/find-python) || exit 1; \

@@ -18,11 +18,11 @@ from rasa_sdk.types import DomainDict
 from bot.answers import render_phrase
 from bot.consultations import ConsultationRequest, ConsultationStore
 from bot.contact_details import ContactKind, find_contact, find_name
-from bot.knowledge import get_knowledge
+from bot.knowledge import Knowledge
 from bot.smtp import Email
-from bot.settings import get_settings
 from bot.staff_outbox import StaffOutbox
 
+SUBMIT_ACTION = "action_submit_consultation"
 FORM_SLOTS = ("consult_name", "consult_contact", "consult_time", "consult_consent")
 DETAILS = ("consult_name", "consult_contact", "consult_time")
 ANY_TIME = "any time"
@@ -43,9 +43,10 @@ def clear_form() -> List[EventType]:
     return [SlotSet(slot, None) for slot in FORM_SLOTS]
 
 
-def _reply(tracker: Tracker, slot: str) -> object:
+def _reply(tracker: Tracker, slot: str, region: str) -> object:
     """The visitor's reply when it answers ``slot``; ASKED_AGAIN for a button or a repeated
-    request; None when the form should step aside (a command, a crisis, a question)."""
+    request; None when the form should step aside (a command, a crisis, a question).
+    ``region`` is where a phone number without a country code is read as local."""
     if tracker.get_slot("requested_slot") != slot:
         return None
     text = tracker.latest_message.get("text") or ""
@@ -57,7 +58,7 @@ def _reply(tracker: Tracker, slot: str) -> object:
     if intent not in NOT_DETAILS:
         return text
     if slot == "consult_contact":
-        holds_it = find_contact(text, _region()) is not None
+        holds_it = find_contact(text, region) is not None
     elif slot == "consult_name":
         holds_it = len(text.split()) <= 2 and find_name(text) is not None
     else:  # a time ("after 5pm on weekdays") is free text; only a question is not one
@@ -75,36 +76,38 @@ def _extracted(slot: str, reply: object) -> Dict[Text, Any]:
     return {slot: None if reply is ASKED_AGAIN else reply}
 
 
-def _region() -> str:
-    return get_knowledge().clinic.crisis.region
-
-
 class ValidateConsultationForm(FormValidationAction):
+    def __init__(self, knowledge: Knowledge) -> None:
+        self.knowledge = knowledge
+
     def name(self) -> Text:
         return "validate_consultation_form"
+
+    def _region(self) -> str:
+        return self.knowledge.clinic.crisis.region
 
     async def required_slots(
         self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Text]:
         # Nowhere to send a request: ask for nothing, and the submit action says so.
-        return domain_slots if get_knowledge().clinic.consultations.destinations else []
+        return domain_slots if self.knowledge.clinic.consultations.destinations else []
 
     async def extract_consult_name(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         if tracker.get_slot("requested_slot") == "consult_consent" and _intent(tracker) == "request_consultation":
             return {slot: None for slot in DETAILS}  # "Change my details": ask them all again
-        return _extracted("consult_name", _reply(tracker, "consult_name"))
+        return _extracted("consult_name", _reply(tracker, "consult_name", self._region()))
 
     async def extract_consult_contact(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        return _extracted("consult_contact", _reply(tracker, "consult_contact"))
+        return _extracted("consult_contact", _reply(tracker, "consult_contact", self._region()))
 
     async def extract_consult_time(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        return _extracted("consult_time", _reply(tracker, "consult_time"))
+        return _extracted("consult_time", _reply(tracker, "consult_time", self._region()))
 
     def validate_consult_time(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -125,22 +128,28 @@ class ValidateConsultationForm(FormValidationAction):
     def validate_consult_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        detail = find_contact(str(value or ""), _region())
+        detail = find_contact(str(value or ""), self._region())
         if detail is None and value is not None:
             dispatcher.utter_message(response="utter_invalid_consult_contact")
         return {"consult_contact": detail.value if detail else None}
 
 
 class ActionSubmitConsultation(Action):
-    """Store and queue the request only when the visitor agreed to be contacted."""
+    """Store and queue the request only when the visitor agreed to be contacted.
+
+    The engine sends what was queued once the action has run (bot/engine.py)."""
+
+    def __init__(self, knowledge: Knowledge, outbox: StaffOutbox) -> None:
+        self.knowledge = knowledge
+        self.outbox = outbox
 
     def name(self) -> Text:
-        return "action_submit_consultation"
+        return SUBMIT_ACTION
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        knowledge = get_knowledge()
+        knowledge = self.knowledge
         clinic = knowledge.clinic
         if not clinic.consultations.destinations:
             dispatcher.utter_message(text=render_phrase(knowledge.library, "consultation_unavailable", clinic))
@@ -162,7 +171,7 @@ class ActionSubmitConsultation(Action):
             subject=render_phrase(knowledge.library, "consultation_email_subject", clinic, request=request),
             text=render_phrase(knowledge.library, "consultation_email_body", clinic, request=request),
         )
-        ConsultationStore(StaffOutbox(get_settings().staff_db_path)).submit(request, clinic, email)
+        ConsultationStore(self.outbox).submit(request, clinic, email)
         dispatcher.utter_message(response="utter_consultation_sent", clinic_name=clinic.name)
         return clear_form()
 

@@ -11,9 +11,12 @@ from bot.answers import Button, render, render_phrase
 from bot.confidence import ReplyKind, decision_of, offered_topics
 from bot.boundary import asks_personal_medical, speaks_of_self
 from bot.content import Library
-from bot.knowledge import Knowledge, get_knowledge
+from bot.knowledge import Knowledge
+from bot.messages import CRISIS_TOPIC, ActionPayload, BotMessageKind, utterance
 from bot.payloads import OUT_OF_SCOPE_PAYLOAD, topic_payload
 
+ANSWER_ACTION = "action_answer_topic"
+TOPIC_SLOT = "current_topic"
 OUT_OF_SCOPE = "boundary.out_of_scope"
 MEDICAL_ADVICE = "boundary.medical_advice"
 CAPABILITIES = "meta.capabilities"
@@ -21,7 +24,7 @@ JOURNEY_START = "before.getting_started"
 # Entities (spaCy terminology matcher) that make a question personal.
 PERSONAL_ENTITIES = {"medication", "condition"}
 # Answers that already say, in their own words, to ask a provider.
-NO_PROVIDER_NOTE = {MEDICAL_ADVICE, "safety.crisis", OUT_OF_SCOPE}
+NO_PROVIDER_NOTE = {MEDICAL_ADVICE, CRISIS_TOPIC, OUT_OF_SCOPE}
 
 
 def _intent(message: Dict[Text, Any]) -> Optional[str]:
@@ -69,26 +72,24 @@ def answer(
     text = result.text
     if provider_note and topic not in NO_PROVIDER_NOTE:
         text += "\n\n" + render_phrase(library, "provider_note", clinic)
-    dispatcher.utter_message(
-        text=text,
-        buttons=[button.dict() for button in result.buttons],
-        topic=result.topic,
-        sources=result.sources,
-    )
+    dispatcher.utter_message(**utterance(text, result.buttons, ActionPayload.for_topic(result.topic, result.sources)))
 
 
 class ActionAnswerTopic(Action):
     """Answer the topic the visitor asked about, clicked, or wants more of."""
 
+    def __init__(self, knowledge: Knowledge) -> None:
+        self.knowledge = knowledge
+
     def name(self) -> Text:
-        return "action_answer_topic"
+        return ANSWER_ACTION
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        knowledge = get_knowledge()
+        knowledge = self.knowledge
         message = tracker.latest_message or {}
-        current = tracker.get_slot("current_topic")
+        current = tracker.get_slot(TOPIC_SLOT)
         topic = topic_from_message(message, current, knowledge.library)
         more = _intent(message) == "tell_me_more" and topic == current
         answer(dispatcher, knowledge, topic, more=more, provider_note=is_personal_medical(message))
@@ -97,7 +98,7 @@ class ActionAnswerTopic(Action):
             # Only the runner-up itself: a topic far down the ranking is no real alternative.
             runner_up = decision.copy(update={"ranking": decision.ranking[1:2]})
             offer_runner_up(dispatcher, knowledge, offered_topics(runner_up, knowledge.library, skip=topic))
-        return [SlotSet("current_topic", topic), SlotSet("clarifying", False)]
+        return [SlotSet(TOPIC_SLOT, topic), SlotSet("clarifying", False)]
 
 
 def offer_runner_up(dispatcher: CollectingDispatcher, knowledge: Knowledge, options: List[str]) -> None:
@@ -106,15 +107,16 @@ def offer_runner_up(dispatcher: CollectingDispatcher, knowledge: Knowledge, opti
         return
     library = knowledge.library
     runner_up = options[0]
-    dispatcher.utter_message(
-        text=render_phrase(library, "offer_runner_up", knowledge.clinic),
-        buttons=[Button(title=library.get(runner_up).meta.button, payload=topic_payload(runner_up)).dict()],
-        offer=True,
-    )
+    button = Button(title=library.get(runner_up).meta.button, payload=topic_payload(runner_up))
+    text = render_phrase(library, "offer_runner_up", knowledge.clinic)
+    dispatcher.utter_message(**utterance(text, [button], ActionPayload(kind=BotMessageKind.prompt)))
 
 
 class ActionClarify(Action):
     """Unsure (bot/confidence.py): first ask with the likeliest topics, then say what we can help with."""
+
+    def __init__(self, knowledge: Knowledge) -> None:
+        self.knowledge = knowledge
 
     def name(self) -> Text:
         return "action_clarify"
@@ -122,25 +124,22 @@ class ActionClarify(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        knowledge = get_knowledge()
+        knowledge = self.knowledge
         library = knowledge.library
         message = tracker.latest_message or {}
         if is_personal_medical(message):
             # The boundary is a rule, not a guess: a personal medical question the
             # model cannot place still gets "only your provider can answer this".
             answer(dispatcher, knowledge, MEDICAL_ADVICE)
-            return [SlotSet("clarifying", False), SlotSet("current_topic", MEDICAL_ADVICE)]
+            return [SlotSet("clarifying", False), SlotSet(TOPIC_SLOT, MEDICAL_ADVICE)]
         options = offered_topics(decision_of(message), library)
         if tracker.get_slot("clarifying") or not options:
             answer(dispatcher, knowledge, OUT_OF_SCOPE)
-            return [SlotSet("clarifying", False), SlotSet("current_topic", OUT_OF_SCOPE)]
+            return [SlotSet("clarifying", False), SlotSet(TOPIC_SLOT, OUT_OF_SCOPE)]
         buttons = [Button(title=library.get(t).meta.button, payload=topic_payload(t)) for t in options]
         buttons.append(
             Button(title=library.phrases.something_else_button, payload=OUT_OF_SCOPE_PAYLOAD)
         )
-        dispatcher.utter_message(
-            text=render_phrase(library, "clarify", knowledge.clinic),
-            buttons=[b.dict() for b in buttons],
-            fallback=True,
-        )
+        text = render_phrase(library, "clarify", knowledge.clinic)
+        dispatcher.utter_message(**utterance(text, buttons, ActionPayload(kind=BotMessageKind.prompt, fallback=True)))
         return [SlotSet("clarifying", True)]

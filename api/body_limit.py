@@ -1,7 +1,9 @@
 """Refuse request bodies over the limit with 413 before any route reads them.
 
-Pure ASGI so it also covers socket.io and the webhooks. Bodies here are small
-(a chat message), so the body is buffered up to the limit and replayed.
+Pure ASGI, so it covers every route of the FastAPI app, the webhooks included.
+It does not see Socket.IO, which api/main.py mounts beside the app: python-socketio
+applies the same limit itself (max_http_buffer_size, api/socket_channel.py).
+Bodies here are small (a chat message), so the body is buffered up to the limit and replayed.
 """
 from __future__ import annotations
 

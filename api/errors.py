@@ -2,12 +2,16 @@
 
     ApiError (HTTP status, machine code)
     ├── UnsupportedMediaType   415 the body is not JSON
-    ├── BodyTooLarge           413 the body is over the limit
     ├── RateLimited            429 too many messages (api/rate_limits.py), with Retry-After
     └── NotReady               503 the model is still loading
 
-Anything unexpected becomes a 500 with no details; tests make sure no client
-input can reach that.
+    kapbot's own errors (bot/errors.py)
+    ├── ModelError             503 model_unavailable
+    └── ConfigError, ContentError   500 configuration_error
+
+A body over the limit is refused (413) before any route reads it (api/body_limit.py);
+invalid input is a 422 from validation. Anything unexpected becomes a 500 with no
+details; tests make sure no client input can reach that.
 """
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 from starlette.routing import Match
 
-from bot.errors import InputError, NotReadyError
+from bot.errors import KapbotError, ModelError
 from bot.log import logger
 
 
@@ -40,11 +44,6 @@ class ApiError(Exception):
 class UnsupportedMediaType(ApiError):
     status = 415
     code = "unsupported_media_type"
-
-
-class BodyTooLarge(ApiError):
-    status = 413
-    code = "body_too_large"
 
 
 class NotReady(ApiError):
@@ -97,13 +96,13 @@ def install_error_handlers(app: FastAPI) -> None:
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
         return error_response(exc.status, exc.code, exc.message, **exc.headers)
 
-    @app.exception_handler(InputError)
-    async def input_error(request: Request, exc: InputError) -> JSONResponse:
-        return error_response(422, "invalid_input", str(exc))
-
-    @app.exception_handler(NotReadyError)
-    async def not_ready(request: Request, exc: NotReadyError) -> JSONResponse:
-        return error_response(503, "not_ready", "the assistant is starting; try again shortly")
+    @app.exception_handler(KapbotError)
+    async def kapbot_error(request: Request, exc: KapbotError) -> JSONResponse:
+        # The message names a file, a field or a model, never a visitor's words.
+        logger.error("%s on %s: %s", type(exc).__name__, request.url.path, exc)
+        if isinstance(exc, ModelError):
+            return error_response(503, "model_unavailable", "the assistant cannot answer now; try again later")
+        return error_response(500, "configuration_error", "the clinic's configuration has a problem")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -20,14 +20,18 @@ from api.security import SecurityHeadersMiddleware
 from api.staff import install_staff_inbox
 from api.socket_channel import create_socket_server
 from bot.engine import Assistant
+from bot.knowledge import Knowledge
 from bot.log import configure_logging, logger
 from bot.settings import Settings, get_settings
 
 
 def create_app(settings: Optional[Settings] = None, assistant: Optional[Assistant] = None) -> FastAPI:
-    """Build the app. With ``assistant`` given (tests), no model is loaded here."""
+    """Build the app from ``settings`` (default: the environment's). With ``assistant``
+    given (tests), no model is loaded here and its knowledge is the app's."""
     settings = settings or get_settings()
     configure_logging(settings.log_level)
+    # Read now, so broken content stops the start and not the first question.
+    knowledge = assistant.knowledge if assistant else Knowledge.from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -35,7 +39,7 @@ def create_app(settings: Optional[Settings] = None, assistant: Optional[Assistan
         loading = None
         if assistant is None:
             # Load in the background so /healthz answers while the model loads.
-            loading = asyncio.create_task(_load(app, settings))
+            loading = asyncio.create_task(_load(app, settings, knowledge))
         yield
         if loading is not None and not loading.done():
             loading.cancel()
@@ -47,6 +51,8 @@ def create_app(settings: Optional[Settings] = None, assistant: Optional[Assistan
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.state.settings = settings
+    app.state.knowledge = knowledge
     app.state.rate_limits = RateLimits(settings)
     app.include_router(widget.router)
     app.include_router(health.router)
@@ -78,9 +84,9 @@ def create_asgi_app(settings: Optional[Settings] = None) -> ASGIApp:
     return socketio.ASGIApp(sio, other_asgi_app=app, socketio_path="socket.io")
 
 
-async def _load(app: FastAPI, settings: Settings) -> None:
+async def _load(app: FastAPI, settings: Settings, knowledge: Knowledge) -> None:
     try:
-        assistant = await asyncio.to_thread(Assistant.load, settings)
+        assistant = await asyncio.to_thread(Assistant.load, settings, None, knowledge)
         # Alerts and requests an earlier process could not deliver are retried now.
         assistant.outbox.resume_pending()
         app.state.assistant = assistant

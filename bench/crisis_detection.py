@@ -55,8 +55,8 @@ def model_net_us(texts: List[str]) -> List[float]:
     from rasa.core.agent import Agent
 
     from bot.crisis_classifier import CrisisClassifier
-    from bot.engine import latest_model
     from bot.log import quiet_rasa_logs
+    from bot.model_archives import latest_model
     from bot.settings import get_settings
 
     quiet_rasa_logs()  # Rasa logs every parse at debug level otherwise

@@ -3,24 +3,26 @@
 Rasa 3.6 calls custom actions over HTTP. This endpoint keeps Rasa's contract
 (``EndpointConfig.request`` returns the action server's JSON) but hands the
 call straight to rasa-sdk's ``ActionExecutor``: one process, no extra port.
+The actions are instances its owner built (actions/__init__.py), not found by
+scanning a package, so each gets its dependencies instead of reading globals.
 """
 from __future__ import annotations
 
 import json
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
+from rasa_sdk import Action
 from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 
-ACTIONS_PACKAGE = "actions"
-
 
 class InProcessActionEndpoint(EndpointConfig):
-    def __init__(self, package: str = ACTIONS_PACKAGE) -> None:
+    def __init__(self, actions: Iterable[Action]) -> None:
         super().__init__(url="inprocess://actions")
         self.executor = ActionExecutor()
-        self.executor.register_package(package)
+        for action in actions:
+            self.executor.register_action(action)
 
     async def request(
         self,

@@ -78,6 +78,6 @@ def render(entry: Entry, library: Library, clinic: Clinic, more: bool = False) -
 
 
 def render_phrase(library: Library, name: str, clinic: Clinic, **context: object) -> str:
-    """One of content/phrases.yml, rendered with the clinic's facts (and ``context``)."""
+    """One of the library's phrases (content/phrases.yml), rendered with the clinic's facts (and ``context``)."""
     template = getattr(library.phrases, name)
-    return render_text(Path("content/phrases.yml"), template, clinic, **context)
+    return render_text(library.phrases_path, template, clinic, **context)

@@ -76,17 +76,16 @@ def serve(
     """Serve the API, widget and channels in one process."""
     import uvicorn
 
+    from api.main import create_asgi_app
+
     settings = _settings()
-    host, port = host or settings.host, port or settings.port
-    # The app factory reads the settings anew; hand it the address it is served on
-    # (the demo page's origin is on the CORS allowlist by default).
-    os.environ["KAPBOT_HOST"], os.environ["KAPBOT_PORT"] = host, str(port)
-    get_settings.cache_clear()
+    # The app is told the address it is served on: the demo page's origin is on
+    # the CORS allowlist by default.
+    settings = settings.copy(update={"host": host or settings.host, "port": port or settings.port})
     uvicorn.run(
-        "api.main:create_asgi_app",
-        factory=True,
-        host=host,
-        port=port,
+        create_asgi_app(settings),
+        host=settings.host,
+        port=settings.port,
         log_level=settings.log_level.lower(),
         # Logs name paths and statuses, never bodies.
         access_log=True,
@@ -138,7 +137,7 @@ def evaluate(
     # A throwaway conversation store: evaluation must not fill the real one.
     settings = _settings().copy(update={"var_dir": Path(tempfile.mkdtemp(prefix="kapbot-eval-"))})
     assistant = Assistant.load(settings)
-    thresholds = configured_thresholds(settings.project_dir / "config.yml")
+    thresholds = configured_thresholds(settings.rasa_config_file)
 
     async def score_all() -> None:
         for path in paths:
@@ -175,7 +174,7 @@ def redteam(
     except (ValueError, KeyError, TypeError) as exc:  # a list that is not a red-team list
         raise typer.BadParameter(f"not a red-team or eval set: {exc}") from exc
     assistant = Assistant.load(settings)
-    threshold = configured_thresholds(settings.project_dir / "config.yml").crisis
+    threshold = configured_thresholds(settings.rasa_config_file).crisis
 
     async def run_all() -> List:
         return [await probe(assistant, source) for source in sources]
@@ -200,7 +199,7 @@ def report(
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--since") from exc
     settings = _settings()
-    keep_days = Knowledge(settings.content_dir, settings.clinic_file).clinic.retention_days
+    keep_days = Knowledge.from_settings(settings).clinic.retention_days
     start = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - span
     groups = group(CurationLog(settings.sqlite_path).since(start, keep_days))
     typer.echo(as_markdown(groups, since) if format is ReportFormat.MD else as_csv(groups), nl=False)
@@ -242,7 +241,7 @@ def requests(pending: bool = typer.Option(False, "--pending", help="Only request
 
     settings = _settings()
     store = ConsultationStore(_outbox(settings))
-    store.purge(Knowledge(settings.content_dir, settings.clinic_file).clinic.retention_days)
+    store.purge(Knowledge.from_settings(settings).clinic.retention_days)
     shown = store.requests(pending_only=pending)
     if not shown:
         typer.echo("No undelivered consultation requests." if pending else "No consultation requests.")

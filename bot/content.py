@@ -15,7 +15,14 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, validator
 
 from bot.catalogue import TOPIC_ID, Catalogue, load_catalogue
-from bot.content_files import load_yaml_model
+from bot.content_files import (
+    CATALOGUE_FILE,
+    PHRASES_FILE,
+    PROJECT_TOPICS_FILE,
+    SOURCES_FILE,
+    TOPICS_DIR,
+    load_yaml_model,
+)
 from bot.errors import ContentError
 from bot.phrases import Phrases, load_phrases
 
@@ -99,6 +106,7 @@ class Library(BaseModel):
     sources: Dict[str, Source]
     catalogue: Catalogue
     phrases: Phrases
+    phrases_path: Path  # named when a phrase fails to render
 
     def get(self, topic_id: str) -> Entry:
         return self.entries[topic_id]
@@ -159,10 +167,10 @@ def load_sources(path: Path) -> Dict[str, Source]:
 
 def load_library(content_dir: Path) -> Library:
     """Load and cross-check every entry under ``content_dir/topics``."""
-    catalogue = load_catalogue(content_dir / "catalogue.yml", content_dir / "project_topics.yml")
-    sources = load_sources(content_dir / "sources.yml")
+    catalogue = load_catalogue(content_dir / CATALOGUE_FILE, content_dir / PROJECT_TOPICS_FILE)
+    sources = load_sources(content_dir / SOURCES_FILE)
     entries: Dict[str, Entry] = {}
-    for path in sorted((content_dir / "topics").rglob("*.md")):
+    for path in sorted((content_dir / TOPICS_DIR).rglob("*.md")):
         entry = parse_entry(path)
         topic = catalogue.get(entry.id, path)
         if entry.id in entries:
@@ -180,5 +188,6 @@ def load_library(content_dir: Path) -> Library:
                 raise ContentError(entry.path, "follow_ups", f"no content for '{follow_up}'")
         if entry.meta.next and entry.meta.next not in entries:
             raise ContentError(entry.path, "next", f"no content for '{entry.meta.next}'")
-    phrases = load_phrases(content_dir / "phrases.yml")
-    return Library(entries=entries, sources=sources, catalogue=catalogue, phrases=phrases)
+    phrases_path = content_dir / PHRASES_FILE
+    phrases = load_phrases(phrases_path)
+    return Library(entries=entries, sources=sources, catalogue=catalogue, phrases=phrases, phrases_path=phrases_path)

@@ -1,4 +1,5 @@
-"""Read a YAML content file into a pydantic model; any problem names the file, field and reason."""
+"""The files of a content directory, and reading a YAML one into a pydantic model
+(any problem names the file, field and reason)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,6 +11,14 @@ from pydantic import BaseModel, ValidationError
 from bot.errors import ContentError
 
 Model = TypeVar("Model", bound=BaseModel)
+
+# What a content directory (content/ in the project) holds.
+CATALOGUE_FILE = "catalogue.yml"
+PROJECT_TOPICS_FILE = "project_topics.yml"
+SOURCES_FILE = "sources.yml"
+PHRASES_FILE = "phrases.yml"
+TERMINOLOGY_FILE = "terminology.yml"
+TOPICS_DIR = "topics"
 
 
 def load_yaml_model(path: Path, model: Type[Model]) -> Model:

@@ -18,43 +18,48 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from pydantic import BaseModel
+from rasa.core.actions.action import create_bot_utterance
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa_sdk.executor import CollectingDispatcher
 
+from actions import build_actions
+from actions.consultation import SUBMIT_ACTION
+from actions.topics import ANSWER_ACTION, OUT_OF_SCOPE, TOPIC_SLOT
 from bot.action_links import ActionLink, LinkKind, crisis_links
 from bot.action_runner import InProcessActionEndpoint
 from bot.alerts import Alert, now_iso
-from bot.answers import Button, render, render_phrase
+from bot.answers import render, render_phrase
 from bot.confidence import decision_of, is_crisis
 from bot.consultations import ConsultationStore, check_destinations
 from bot.curation import SOMETHING_ELSE, CurationLog, UnsureKind
 from bot.errors import ModelError
-from bot.knowledge import Knowledge, get_knowledge
+from bot.flagged import FLAG_SLOT
+from bot.knowledge import Knowledge
 from bot.log import logger, quiet_rasa_logs
+from bot.messages import (
+    CRISIS_TOPIC,
+    LINKED_KINDS,
+    ActionPayload,
+    BotMessage,
+    BotMessageKind,
+    bot_message,
+    payload_of,
+    utterance,
+)
+from bot.model_archives import latest_model
 from bot.payloads import OUT_OF_SCOPE_PAYLOAD, as_user_text, topic_from_payload
 from bot.safety import CrisisSignal, detect_crisis, warm_up
 from bot.settings import Settings
 from bot.smtp import Mailer
 from bot.staff_outbox import MessageKind, StaffOutbox
 
-CRISIS_TOPIC = "safety.crisis"
-FLAG_SLOT = "crisis_flag"
+__all__ = ["Assistant", "BotMessage", "Reply", "latest_model"]  # channels and benches import these from here
+
 CURATION_SLOT = "unsure_question"  # the curators' log row whose offered topics are on screen
-OUT_OF_SCOPE_TOPIC = "boundary.out_of_scope"
-SUBMIT_CONSULTATION = "action_submit_consultation"
-LINKED_KINDS = ("crisis", "reminder")  # messages that carry the crisis lines as links
-
-
-class BotMessage(BaseModel):
-    text: str
-    topic: Optional[str] = None
-    buttons: List[Button] = []
-    sources: List[str] = []
-    kind: str = "answer"  # answer, crisis, disclaimer, reminder, prompt
-    links: List[ActionLink] = []  # tap to call or text a crisis line (bot/action_links.py)
 
 
 class Reply(BaseModel):
@@ -73,26 +78,6 @@ class ReplyCollector(CollectingOutputChannel):
         self.messages.append({"recipient_id": recipient_id, **message})
 
 
-def latest_model(models_dir: Path) -> Path:
-    models = sorted(models_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not models:
-        raise ModelError(f"no trained model in {models_dir}; run 'kapbot train'")
-    return models[-1]
-
-
-def _bot_message(raw: Dict[str, Any]) -> Optional[BotMessage]:
-    if not raw.get("text"):
-        return None
-    topic = raw.get("topic")
-    return BotMessage(
-        text=raw["text"],
-        topic=topic,
-        buttons=[Button(title=b["title"], payload=b["payload"]) for b in raw.get("buttons") or []],
-        sources=raw.get("sources") or [],
-        kind="crisis" if topic == CRISIS_TOPIC else ("prompt" if raw.get("fallback") or raw.get("offer") else "answer"),
-    )
-
-
 def _ran_this_turn(tracker: DialogueStateTracker, action: str) -> bool:
     for event in reversed(tracker.events):
         if isinstance(event, UserUttered):
@@ -102,36 +87,52 @@ def _ran_this_turn(tracker: DialogueStateTracker, action: str) -> bool:
     return False
 
 
+def staff_outbox(settings: Settings, knowledge: Knowledge) -> StaffOutbox:
+    """The outbox for staff alerts and consultation requests; ConfigError when clinic.yml
+    names a destination the settings cannot sign or mail to."""
+    check_destinations(knowledge.clinic, settings.staff_webhook_secret, settings.smtp)
+    return StaffOutbox(
+        settings.staff_db_path,
+        settings.staff_retry,
+        webhook_secret=settings.staff_webhook_secret,
+        mailer=Mailer(settings.smtp) if settings.smtp else None,
+    )
+
+
 class Assistant:
-    def __init__(self, agent: Agent, settings: Settings, knowledge: Knowledge) -> None:
+    def __init__(
+        self, agent: Agent, settings: Settings, knowledge: Knowledge, outbox: Optional[StaffOutbox] = None
+    ) -> None:
+        """``agent`` runs its own actions, built by ``load``; tests reuse one agent with other knowledge."""
         self.agent = agent
         self.settings = settings
         self.knowledge = knowledge
-        check_destinations(knowledge.clinic, settings.staff_webhook_secret, settings.smtp)
-        self.outbox = StaffOutbox(
-            settings.staff_db_path,
-            settings.staff_retry,
-            webhook_secret=settings.staff_webhook_secret,
-            mailer=Mailer(settings.smtp) if settings.smtp else None,
-        )
+        self.outbox = outbox or staff_outbox(settings, knowledge)
         ConsultationStore(self.outbox).purge(knowledge.clinic.retention_days)  # what clinic.yml promises
         self.curation = CurationLog(settings.sqlite_path)
 
     @classmethod
-    def load(cls, settings: Settings, model_path: Optional[Path] = None) -> "Assistant":
-        """Load the model (slow: Rasa rebuilds its TensorFlow graphs). Once per process."""
+    def load(
+        cls, settings: Settings, model_path: Optional[Path] = None, knowledge: Optional[Knowledge] = None
+    ) -> "Assistant":
+        """Load the model (slow: Rasa rebuilds its TensorFlow graphs). Once per process.
+
+        Content and clinic facts come from ``knowledge``, else from the settings' own
+        content_dir and clinic_file; the custom actions are handed the same.
+        """
         quiet_rasa_logs()
+        knowledge = knowledge or Knowledge.from_settings(settings)
+        outbox = staff_outbox(settings, knowledge)
         model_path = model_path or latest_model(settings.models_dir)
         settings.var_dir.mkdir(parents=True, exist_ok=True)
         store = SQLTrackerStore(dialect="sqlite", db=str(settings.sqlite_path))
         logger.info("loading model %s", model_path.name)
-        agent = Agent.load(
-            model_path, tracker_store=store, action_endpoint=InProcessActionEndpoint()
-        )
+        actions = InProcessActionEndpoint(build_actions(knowledge, outbox))
+        agent = Agent.load(model_path, tracker_store=store, action_endpoint=actions)
         if not agent.is_ready():
             raise ModelError(f"model {model_path} did not load")
         warm_up()  # compile the crisis rules now, not on a visitor's first message
-        return cls(agent, settings, get_knowledge())
+        return cls(agent, settings, knowledge, outbox)
 
     async def respond(
         self, sender_id: str, text: str, channel: str = "web", metadata: Optional[Dict[str, Any]] = None
@@ -154,13 +155,13 @@ class Assistant:
                 )
                 tracker = await processor.get_tracker(sender_id)
                 first_turn, was_flagged = self._turn_state(tracker, before=False)
-                if _ran_this_turn(tracker, SUBMIT_CONSULTATION):
+                if _ran_this_turn(tracker, SUBMIT_ACTION):
                     self.outbox.send_pending()  # the request the action just stored
-                messages = [m for m in map(_bot_message, collector.messages) if m]
-                fallback = any(raw.get("fallback") for raw in collector.messages)
+                messages = [m for m in map(bot_message, collector.messages) if m]
+                fallback = any(payload_of(raw).fallback for raw in collector.messages)
                 if signal:  # a question about the treatment: resources first, then the answer
-                    messages = [self._crisis_message()] + [m for m in messages if m.topic != CRISIS_TOPIC]
-            crisis = any(m.topic == CRISIS_TOPIC for m in messages)
+                    messages = [self._crisis_message()] + [m for m in messages if m.kind is not BotMessageKind.crisis]
+            crisis = any(m.kind is BotMessageKind.crisis for m in messages)
             slots = [] if crisis else self._curate(tracker, text, messages, fallback, channel)
             if crisis:
                 slots.append(SlotSet(FLAG_SLOT, True))
@@ -171,9 +172,9 @@ class Assistant:
         if crisis:
             self._alert(sender_id, signal, channel, text)
         elif was_flagged:
-            messages.append(self._phrase_message("crisis_reminder", "reminder"))
+            messages.append(self._phrase_message("crisis_reminder", BotMessageKind.reminder))
         if first_turn and not crisis:
-            messages.insert(0, self._phrase_message("disclaimer", "disclaimer"))
+            messages.insert(0, self._phrase_message("disclaimer", BotMessageKind.disclaimer))
         if any(m.kind in LINKED_KINDS for m in messages):
             links = self._crisis_links()
             messages = [m.copy(update={"links": links}) if m.kind in LINKED_KINDS else m for m in messages]
@@ -207,13 +208,13 @@ class Assistant:
             slots.append(SlotSet(CURATION_SLOT, None))
         if text.startswith("/"):
             return slots  # a button, not a question
-        payloads = (b.payload for m in messages if m.kind == "prompt" for b in m.buttons)
+        payloads = (b.payload for m in messages if m.kind is BotMessageKind.prompt for b in m.buttons)
         offered = [t for t in map(topic_from_payload, payloads) if t]
         if fallback:
             kind = UnsureKind.CLARIFICATION
         elif offered:
             kind = UnsureKind.OFFER
-        elif any(m.topic == OUT_OF_SCOPE_TOPIC for m in messages):
+        elif any(m.topic == OUT_OF_SCOPE for m in messages):
             kind = UnsureKind.OUT_OF_SCOPE
         else:
             return slots
@@ -225,7 +226,7 @@ class Assistant:
     def _crisis_message(self) -> BotMessage:
         library, clinic = self.knowledge.library, self.knowledge.clinic
         answer = render(library.get(CRISIS_TOPIC), library, clinic)
-        return BotMessage(**answer.dict(), kind="crisis")
+        return BotMessage(**answer.dict(), kind=BotMessageKind.crisis)
 
     def _crisis_links(self) -> List[ActionLink]:
         library, clinic = self.knowledge.library, self.knowledge.clinic
@@ -235,7 +236,7 @@ class Assistant:
 
         return crisis_links(clinic, title_of)
 
-    def _phrase_message(self, name: str, kind: str) -> BotMessage:
+    def _phrase_message(self, name: str, kind: BotMessageKind) -> BotMessage:
         text = render_phrase(self.knowledge.library, name, self.knowledge.clinic)
         return BotMessage(text=text, kind=kind)
 
@@ -244,7 +245,8 @@ class Assistant:
         tracker: DialogueStateTracker, text: str, signal: CrisisSignal, reply: BotMessage,
         metadata: Optional[Dict[str, Any]],
     ) -> None:
-        """Store the turn as if the model had run: the visitor's words, our reply, the flag."""
+        """Store the turn as if the model had run: the visitor's words, the answer action's
+        reply and slot (as ``action_answer_topic`` stores them), the flag set by the caller."""
         tracker.update(
             UserUttered(
                 text,
@@ -257,10 +259,9 @@ class Assistant:
         if tracker.active_loop_name:
             tracker.update(ActiveLoop(None))
             tracker.update(SlotSet("requested_slot", None))
-        tracker.update(ActionExecuted("action_answer_topic"))
-        tracker.update(BotUttered(reply.text, data={"buttons": [b.dict() for b in reply.buttons]},
-                                  metadata={"topic": CRISIS_TOPIC}))
-        tracker.update(SlotSet("current_topic", CRISIS_TOPIC))
+        tracker.update(ActionExecuted(ANSWER_ACTION))
+        tracker.update(_as_model_utterance(reply))
+        tracker.update(SlotSet(TOPIC_SLOT, reply.topic))
         tracker.update(ActionExecuted("action_listen"))
 
     async def screen_silently(self, sender_id: str, text: str, channel: str) -> bool:
@@ -289,3 +290,14 @@ class Assistant:
             opted_out=opted_out,
         )
         self.outbox.enqueue(MessageKind.alert, str(alerts.webhook_url), alert)
+
+
+def _as_model_utterance(message: BotMessage) -> BotUttered:
+    """The event the model path stores for ``message``: the action's ``utterance`` through
+    rasa-sdk's dispatcher and Rasa's own conversion, as if an action had said it."""
+    dispatcher = CollectingDispatcher()
+    payload = ActionPayload(kind=message.kind, topic=message.topic, sources=message.sources)
+    dispatcher.utter_message(**utterance(message.text, message.buttons, payload))
+    raw = dispatcher.messages[0]
+    raw.pop("response", None)  # Rasa pops it from an action's message, looking for a domain response
+    return create_bot_utterance(raw)

@@ -1,20 +1,18 @@
 """Every error kapbot raises on purpose, as one tree.
 
     KapbotError
-    ├── ConfigError             settings or clinic.yml are missing or invalid
+    ├── ConfigError             settings, clinic.yml or the crisis patterns are missing or invalid
     ├── ContentError            a content file is missing, unreadable or invalid
     │   └── UnknownTopicError   a topic id that is not in the catalogue
-    ├── ModelError              the trained model is missing or cannot be loaded
-    │   └── NotReadyError       a message arrived before the model was loaded
-    └── InputError              a client sent something we refuse (API maps to 4xx)
+    └── ModelError              a trained or sentence model is missing or cannot be loaded
 
-The API maps these to HTTP statuses in ``api/errors.py``; nothing else
+The API maps these to HTTP statuses in ``api/errors.py`` (a client's bad input
+is refused there, by validation, before it reaches kapbot); nothing else
 should need to catch a bare ``Exception``.
 """
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 
 class KapbotError(Exception):
@@ -42,14 +40,3 @@ class UnknownTopicError(ContentError):
 class ModelError(KapbotError):
     """Raised when the trained model is missing or cannot be loaded."""
 
-
-class NotReadyError(ModelError):
-    """Raised when a message arrives before the model is loaded."""
-
-
-class InputError(KapbotError):
-    """Raised when a client sends input we refuse; ``field`` names the culprit."""
-
-    def __init__(self, message: str, field: Optional[str] = None) -> None:
-        self.field = field
-        super().__init__(message)

@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 
 from bot.confidence import Candidate, decision_of
 from bot.engine import Assistant, Reply
+from bot.messages import BotMessageKind
 from bot.payloads import topic_from_payload
 
 
@@ -95,14 +96,15 @@ def load_question_set(path: Path) -> QuestionSet:
 
 
 def _offered(reply: Reply) -> List[str]:
-    topics = (topic_from_payload(b.payload) for m in reply.messages if m.kind == "prompt" for b in m.buttons)
+    prompts = (m for m in reply.messages if m.kind is BotMessageKind.prompt)
+    topics = (topic_from_payload(b.payload) for m in prompts for b in m.buttons)
     return [t for t in topics if t]
 
 
 def _answered_topic(reply: Reply) -> Optional[str]:
     """The topic answered: a question that mentions suicidality gets the crisis resources
     first and then its answer (bot/engine.py), and is scored by that answer."""
-    answers = [m.topic for m in reply.messages if m.kind == "answer" and m.topic]
+    answers = [m.topic for m in reply.messages if m.kind is BotMessageKind.answer and m.topic]
     return answers[0] if reply.crisis and answers else reply.topic
 
 

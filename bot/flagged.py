@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional
 
 from pydantic import BaseModel
 
-FLAG_SLOT = "crisis_flag"  # the same slot name as bot/engine.py's FLAG_SLOT
+FLAG_SLOT = "crisis_flag"  # the slot the engine sets on a crisis (domain.yml declares it)
 MODEL_CATEGORY = "model"  # no rule matched: the crisis classifier raised it
 
 

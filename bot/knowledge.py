@@ -11,7 +11,7 @@ from typing import Optional
 
 from bot.clinic import Clinic, load_clinic
 from bot.content import Library, load_library
-from bot.settings import get_settings
+from bot.settings import Settings, get_settings
 
 
 class Knowledge:
@@ -21,6 +21,10 @@ class Knowledge:
         self._clinic: Optional[Clinic] = None
         self._clinic_mtime: float = -1.0
         self._lock = Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Knowledge":
+        return cls(settings.content_dir, settings.clinic_file)
 
     @property
     def clinic(self) -> Clinic:
@@ -36,8 +40,9 @@ _knowledge: Optional[Knowledge] = None
 
 
 def get_knowledge() -> Knowledge:
+    """The environment's knowledge, for api/channels/twilio.py only (its rewrite takes the
+    assistant's). Everything else is handed the Knowledge built from its own settings."""
     global _knowledge
     if _knowledge is None:
-        settings = get_settings()
-        _knowledge = Knowledge(settings.content_dir, settings.clinic_file)
+        _knowledge = Knowledge.from_settings(get_settings())
     return _knowledge

@@ -1,7 +1,9 @@
 """One settings object for the whole process: environment (KAPBOT_*) over a
 credentials file (KAPBOT_CREDENTIALS_FILE, YAML) over defaults.
 
-Read it with ``get_settings()``; nothing else in kapbot reads ``os.environ``.
+``get_settings()`` reads the environment; only the entry points call it (the
+``kapbot`` command, ``api.main.create_app`` without settings, tests, benches), and
+they pass the one Settings object down. Nothing else reads ``os.environ``.
 Secrets (channel tokens) come from the environment or the credentials file,
 never from the repository.
 """
@@ -15,6 +17,7 @@ from typing import Any, Dict, List, Optional
 import yaml
 from pydantic import BaseSettings, Field, SecretStr, validator
 
+from bot.content_files import TERMINOLOGY_FILE
 from bot.smtp import SmtpSettings
 from bot.staff_outbox import RetryPolicy
 
@@ -107,6 +110,25 @@ class Settings(BaseSettings):
         return value.rstrip("/")
 
     @property
+    def terminology_file(self) -> Path:
+        """Medications and conditions: the spaCy pipeline and the lookup tables are built from it."""
+        return self.content_dir / TERMINOLOGY_FILE
+
+    # Rasa's own files: they stay in the project, beside the code that reads them.
+    @property
+    def domain_file(self) -> Path:
+        return self.project_dir / "domain.yml"
+
+    @property
+    def rasa_config_file(self) -> Path:
+        """The pipeline and policies, and the confidence thresholds (bot/confidence.py)."""
+        return self.project_dir / "config.yml"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.project_dir / "data"
+
+    @property
     def spacy_model_dir(self) -> Path:
         """The spaCy pipeline the project builds itself (no download at run time)."""
         return self.build_dir / "spacy" / "kap_en"
@@ -125,6 +147,7 @@ class Settings(BaseSettings):
 
     @property
     def sqlite_path(self) -> Path:
+        """Rasa's conversation store and the curators' log of unsure questions."""
         return self.var_dir / "conversations.db"
 
     @property

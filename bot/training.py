@@ -9,20 +9,20 @@ the sentence model, so a rebuilt or newly fetched one forces training.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
-
 from pydantic import BaseModel
 
 from bot.compile import lookups_yaml, responses_yaml, write_if_changed
 from bot.content import load_library
 from bot.errors import ModelError
 from bot.log import logger
+from bot.model_archives import model_archives, newest_model
 from bot.nlp import build_pipeline, load_terminology
 from bot.sentence_model import ensure_sentence_model
 from bot.settings import Settings
 
-GENERATED_RESPONSES = Path("data/responses/faq.yml")
-GENERATED_LOOKUPS = Path("data/nlu/generated_lookups.yml")
+# Written by ``build`` into the Rasa data directory (settings.data_dir).
+GENERATED_RESPONSES = Path("responses/faq.yml")
+GENERATED_LOOKUPS = Path("nlu/generated_lookups.yml")
 KEEP_MODELS = 3
 
 
@@ -40,13 +40,11 @@ class TrainResult(BaseModel):
 def build(settings: Settings) -> BuildResult:
     """Build the spaCy pipeline and the generated training files."""
     library = load_library(settings.content_dir)
-    terminology_path = settings.content_dir / "terminology.yml"
-    spacy_rebuilt = build_pipeline(terminology_path, settings.spacy_model_dir)
+    spacy_rebuilt = build_pipeline(settings.terminology_file, settings.spacy_model_dir)
     fetched = ensure_sentence_model(settings.sentence_model_dir)
-    project = settings.project_dir
-    responses = write_if_changed(responses_yaml(library), project / GENERATED_RESPONSES)
+    responses = write_if_changed(responses_yaml(library), settings.data_dir / GENERATED_RESPONSES)
     lookups = write_if_changed(
-        lookups_yaml(load_terminology(terminology_path)), project / GENERATED_LOOKUPS
+        lookups_yaml(load_terminology(settings.terminology_file)), settings.data_dir / GENERATED_LOOKUPS
     )
     return BuildResult(spacy_rebuilt=spacy_rebuilt, sentence_model_fetched=fetched, data_changed=responses or lookups)
 
@@ -55,12 +53,11 @@ def train(settings: Settings, force: bool = False) -> TrainResult:
     import rasa.api
 
     built = build(settings)
-    before = _newest(settings.models_dir)
-    project = settings.project_dir
+    before = newest_model(settings.models_dir)
     result = rasa.api.train(
-        domain=str(project / "domain.yml"),
-        config=str(project / "config.yml"),
-        training_files=str(project / "data"),
+        domain=str(settings.domain_file),
+        config=str(settings.rasa_config_file),
+        training_files=str(settings.data_dir),
         output=str(settings.models_dir),
         force_training=force or built.spacy_rebuilt or built.sentence_model_fetched or before is None,
     )
@@ -75,11 +72,5 @@ def train(settings: Settings, force: bool = False) -> TrainResult:
 
 def _prune(models_dir: Path, keep: int) -> None:
     """Rasa writes a new archive even when it retrained nothing; keep the newest few."""
-    models = sorted(models_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    for old in models[:-keep]:
+    for old in model_archives(models_dir)[:-keep]:
         old.unlink()
-
-
-def _newest(models_dir: Path) -> Optional[Path]:
-    models = sorted(models_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    return models[-1] if models else None

@@ -6,6 +6,7 @@ from typing import List
 from bot.answers import render
 from bot.clinic import Clinic, load_clinic
 from bot.content import load_library
+from bot.content_files import CATALOGUE_FILE
 from bot.errors import KapbotError
 from bot.nlp import load_terminology
 from bot.settings import Settings
@@ -16,11 +17,11 @@ def validate_content(settings: Settings) -> List[str]:
     try:
         library = load_library(settings.content_dir)
         clinic = load_clinic(settings.clinic_file)
-        load_terminology(settings.content_dir / "terminology.yml")
+        load_terminology(settings.terminology_file)
     except KapbotError as exc:
         return [str(exc)]
     problems = [
-        f"{settings.content_dir / 'catalogue.yml'}: topics: no content for '{topic.id}'"
+        f"{settings.content_dir / CATALOGUE_FILE}: topics: no content for '{topic.id}'"
         for topic in library.catalogue.topics
         if topic.id not in library.entries
     ]
@@ -40,11 +41,10 @@ def validate_rasa(settings: Settings) -> bool:
     from rasa.shared.importers.importer import TrainingDataImporter
     from rasa.validator import Validator
 
-    project = settings.project_dir
     importer = TrainingDataImporter.load_from_config(
-        config_path=str(project / "config.yml"),
-        domain_path=str(project / "domain.yml"),
-        training_data_paths=[str(project / "data")],
+        config_path=str(settings.rasa_config_file),
+        domain_path=str(settings.domain_file),
+        training_data_paths=[str(settings.data_dir)],
     )
     validator = Validator.from_importer(importer)
     return all(

@@ -51,8 +51,8 @@ def test_project_content_validates(settings) -> None:
     assert validate_content(settings) == []
 
 
-def test_compiled_responses_are_in_sync(library) -> None:
-    generated = (PROJECT_DIR / GENERATED_RESPONSES).read_text()
+def test_compiled_responses_are_in_sync(library, settings) -> None:
+    generated = (settings.data_dir / GENERATED_RESPONSES).read_text()
     assert generated.startswith(GENERATED_HEADER), "generated file lost its header"
     assert generated == responses_yaml(library), "run 'kapbot build': data/responses is stale"
 
@@ -105,6 +105,6 @@ def test_cli_validate_fails_on_a_broken_file(tmp_path) -> None:
     assert "session_length.md: reviewed_on: invalid date format" in result.stderr
 
 
-def test_generated_lookups_are_in_sync() -> None:
-    generated = (PROJECT_DIR / GENERATED_LOOKUPS).read_text()
+def test_generated_lookups_are_in_sync(settings) -> None:
+    generated = (settings.data_dir / GENERATED_LOOKUPS).read_text()
     assert generated == lookups_yaml(load_terminology(CONTENT / "terminology.yml"))

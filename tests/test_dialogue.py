@@ -85,13 +85,16 @@ def _fallback_tracker(clarifying: bool) -> "Tracker":
                               "followup_action": None, "active_loop": {}, "latest_action_name": None})
 
 
-def test_low_confidence_offers_the_likeliest_topics_then_the_scope(loop) -> None:
+def test_low_confidence_offers_the_likeliest_topics_then_the_scope(loop, settings) -> None:
     from rasa_sdk.executor import CollectingDispatcher
 
     from actions.topics import ActionClarify
+    from bot.knowledge import Knowledge
+    from bot.messages import payload_of
 
+    clarify = ActionClarify(Knowledge.from_settings(settings))
     dispatcher = CollectingDispatcher()
-    events = loop.run_until_complete(ActionClarify().run(dispatcher, _fallback_tracker(False), {}))
+    events = loop.run_until_complete(clarify.run(dispatcher, _fallback_tracker(False), {}))
     payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
     # out_of_scope is never offered as a guess; "Something else" stands for it
     assert payloads == ['/faq{"topic":"after.integration"}', '/faq{"topic":"after.follow_up"}',
@@ -99,18 +102,20 @@ def test_low_confidence_offers_the_likeliest_topics_then_the_scope(loop) -> None
     assert {"event": "slot", "name": "clarifying", "value": True, "timestamp": None} in events
 
     dispatcher = CollectingDispatcher()
-    loop.run_until_complete(ActionClarify().run(dispatcher, _fallback_tracker(True), {}))
-    assert dispatcher.messages[0]["topic"] == "boundary.out_of_scope"
+    loop.run_until_complete(clarify.run(dispatcher, _fallback_tracker(True), {}))
+    assert payload_of(dispatcher.messages[0]).topic == "boundary.out_of_scope"
 
 
-def test_a_personal_medical_question_the_model_cannot_place_gets_the_boundary(loop) -> None:
+def test_a_personal_medical_question_the_model_cannot_place_gets_the_boundary(loop, settings) -> None:
     from rasa_sdk.executor import CollectingDispatcher
 
     from actions.topics import ActionClarify
+    from bot.knowledge import Knowledge
+    from bot.messages import payload_of
 
     tracker = _fallback_tracker(False)
     tracker.latest_message["text"] = "should I stop my lexapro before this"
     dispatcher = CollectingDispatcher()
-    loop.run_until_complete(ActionClarify().run(dispatcher, tracker, {}))
-    assert dispatcher.messages[0]["topic"] == "boundary.medical_advice"
+    loop.run_until_complete(ActionClarify(Knowledge.from_settings(settings)).run(dispatcher, tracker, {}))
+    assert payload_of(dispatcher.messages[0]).topic == "boundary.medical_advice"
     assert "provider" in dispatcher.messages[0]["text"]
