@@ -23,10 +23,11 @@ provider's signature (else 403) before reading anything.
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Sequence, Type
 
 from fastapi import APIRouter, FastAPI
 
+from api.channels.base import Channel
 from api.channels.delivery import outbox_lifespan
 from api.channels.registry import ADAPTERS
 from api.channels.runtime import ChannelRuntime
@@ -37,10 +38,11 @@ from bot.settings import Settings
 __all__ = ["include_channels"]
 
 
-def include_channels(app: FastAPI, settings: Settings, knowledge: Optional[Knowledge] = None) -> None:
+def include_channels(app: FastAPI, settings: Settings, knowledge: Optional[Knowledge] = None,
+                     adapters: Sequence[Type[Channel]] = ADAPTERS) -> None:
     """Mount every registered channel's routes and run the outbox for the app's lifetime."""
-    app.state.channels = ChannelRuntime(settings, knowledge)
+    app.state.channels = ChannelRuntime(settings, knowledge, adapters)
     # A router with no routes, only a lifespan: FastAPI merges it into the app's.
     app.include_router(APIRouter(lifespan=outbox_lifespan))
-    for adapter in ADAPTERS:
+    for adapter in adapters:
         app.include_router(channel_router(adapter))

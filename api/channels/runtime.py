@@ -7,7 +7,7 @@ messaging channels gets no channels.db and no key file.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence, Type
 
 from fastapi import Depends, Request
 from typing_extensions import Annotated
@@ -23,10 +23,11 @@ from bot.settings import Settings
 
 
 class ChannelRuntime:
-    def __init__(self, settings: Settings, knowledge: Optional[Knowledge] = None) -> None:
+    def __init__(self, settings: Settings, knowledge: Optional[Knowledge] = None,
+                 adapters: Sequence[Type[Channel]] = ADAPTERS) -> None:
         self.settings = settings
         self.outbound = Outbound()
-        self.channels: Dict[str, Channel] = {adapter.name: adapter(settings) for adapter in ADAPTERS}
+        self.channels: Dict[str, Channel] = {adapter.name: adapter(settings) for adapter in adapters}
         self._knowledge = knowledge
 
     def channel(self, name: str) -> Channel:
