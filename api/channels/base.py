@@ -15,6 +15,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 
+from api.channels.access import ChannelOff
 from api.channels.inbound import clean_text, respond, screen_opted_out
 from api.channels.render import split_text
 from api.channels.store import ChannelStore, Outgoing
@@ -118,7 +119,8 @@ class Channel(ABC):
     def secret(self, field: str) -> str:
         """A secret of a configured channel (the webhook checks ``configured`` first)."""
         value = getattr(self.settings, field)
-        assert value is not None, f"{self.name} is not configured"
+        if value is None:
+            raise ChannelOff("Not Found")
         return value.get_secret_value()
 
     def message_id(self, inbound: Inbound, conversation: str) -> str:
