@@ -1,8 +1,9 @@
-"""Messaging channels: Twilio (SMS, WhatsApp), Telegram, Facebook Messenger.
+"""Every way in: the web clients' channels (Rasa REST, Socket.IO) and the
+messaging channels, Twilio (SMS, WhatsApp), Telegram, Facebook Messenger.
 
-Every channel ends in the same call as the web chat, ``Assistant.respond``
-(crisis check first), under a conversation id that is a keyed hash of the
-provider's address. The routes are always mounted; each checks at request
+Every channel ends in the same call, ``Assistant.respond`` (crisis check
+first); a messaging channel's conversation id is a keyed hash of the
+provider's address. The messaging routes are always mounted; each checks at request
 time that its channel has its secrets (else 404), then verifies the
 provider's signature (else 403) before reading anything.
 
@@ -11,6 +12,8 @@ provider's signature (else 403) before reading anything.
     registry.py  the channels there are: adding one is a module, its settings and a line here
     twilio.py, telegram.py, messenger.py   the adapters
     render.py    a bot message for a client: web markdown, text cut to a channel's limit
+    web.py       a reply in each web client's envelope (/v1/chat, Rasa REST, Socket.IO)
+    rest.py, socket_io.py   Rasa's REST and socketio channels (no verify or send step)
     identity.py  hashed, channel-namespaced conversation ids
     store.py     SQLite: handled message ids, SMS options and opt-outs, outbox
     outbound.py  the retrying HTTP sender

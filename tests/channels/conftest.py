@@ -115,14 +115,6 @@ def tracker(assistant, loop):
     return read
 
 
-@pytest.fixture
-def conversation_ids(assistant, loop) -> Callable[[], List[str]]:
-    def keys() -> List[str]:
-        return list(loop.run_until_complete(assistant.agent.tracker_store.keys()))
-
-    return keys
-
-
 def unique_number() -> str:
     return "+1555" + str(uuid.uuid4().int)[:7]
 
