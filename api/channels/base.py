@@ -33,6 +33,10 @@ class Unreadable(Exception):
     """A verified request we cannot read: acknowledged (so the provider stops), never answered."""
 
 
+class NoMessageId(Exception):
+    """An adapter passed on a message without an id and did not name it: a redelivery could not be told apart."""
+
+
 def read(model: Type[M], data: Union[bytes, Mapping[str, Any]], what: str) -> M:
     """``data`` (a JSON body, or form fields) as ``model``; ``Unreadable`` naming ``what`` if it is not one."""
     try:
@@ -126,7 +130,7 @@ class Channel(ABC):
     def message_id(self, inbound: Inbound, conversation: str) -> str:
         """The id a redelivery would repeat: the provider's own message id."""
         if inbound.message_id is None:
-            raise ValueError(f"{self.name} delivered a message without an id")
+            raise NoMessageId(self.name)
         return inbound.message_id
 
     @abstractmethod
