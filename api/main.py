@@ -11,14 +11,14 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
 from api.body_limit import BodyLimitMiddleware
-from api.channels import include_channels
+from api.channels import include_channels, rest
+from api.channels.socket_io import create_socket_server
 from api.errors import install_error_handlers
 from api.openapi import install_openapi
 from api.rate_limits import ClientRateLimitMiddleware, RateLimits
-from api.routes import chat, health, rest, widget
+from api.routes import chat, health, widget
 from api.security import SecurityHeadersMiddleware
 from api.staff import install_staff_inbox
-from api.socket_channel import create_socket_server
 from bot.engine import Assistant
 from bot.knowledge import Knowledge
 from bot.log import configure_logging, logger

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any, Dict, Iterable, List, Literal, Optional
+from typing import Any, Dict, List, Literal, Optional
 
 from pydantic import BaseModel, Field, StrictStr, validator
 
-from bot.action_links import LinkKind, with_markdown_links
 from bot.answers import Button
 from bot.engine import BotMessage
 
@@ -40,11 +39,6 @@ def clean_message(value: str, max_chars: int = MAX_MESSAGE_CHARS) -> str:
     if len(value) > max_chars:
         raise ValueError(f"must be at most {max_chars} characters")
     return value
-
-
-def web_text(message: BotMessage, kinds: Iterable[LinkKind] = tuple(LinkKind)) -> str:
-    """The text web clients show: crisis lines as markdown links they render as tap targets."""
-    return with_markdown_links(message.text, message.links, kinds)
 
 
 def _message_field(value: str) -> str:

@@ -4,12 +4,14 @@ read, stored or answered."""
 from __future__ import annotations
 
 import hmac
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from pydantic import SecretStr
 
-from api.channels.runtime import ChannelRuntime
 from api.errors import ApiError, NotReady
+
+if TYPE_CHECKING:  # the runtime builds what imports this module
+    from api.channels.runtime import ChannelRuntime
 
 
 class ChannelOff(ApiError):

@@ -24,11 +24,11 @@ import asyncio
 import time
 from contextlib import asynccontextmanager, suppress
 from typing import AsyncIterator, Optional, Set
-from urllib.parse import quote
 
 from fastapi import FastAPI
 
 from api.channels.outbound import Outbound
+from api.channels.registry import BY_NAME
 from api.channels.store import ChannelStore
 from bot.log import logger
 from bot.settings import Settings
@@ -42,13 +42,8 @@ ABANDONED_AFTER_SECONDS = 300.0
 
 def endpoint_url(settings: Settings, channel: str, method: str) -> Optional[str]:
     """The provider URL for ``method``, built at send time so no secret is ever stored."""
-    if channel == "telegram" and settings.telegram_token is not None:
-        token = settings.telegram_token.get_secret_value()
-        return f"{settings.telegram_api_url.rstrip('/')}/bot{token}/{method}"
-    if channel == "messenger" and settings.messenger_page_token is not None:
-        token = quote(settings.messenger_page_token.get_secret_value(), safe="")
-        return f"{settings.messenger_api_url.rstrip('/')}/me/{method}?access_token={token}"
-    return None
+    adapter = BY_NAME.get(channel)
+    return adapter(settings).send_url(method) if adapter is not None else None
 
 
 class Delivery:

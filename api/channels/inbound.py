@@ -4,20 +4,22 @@ losing the message if that fails."""
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from typing import AsyncIterator, Optional
+from typing import TYPE_CHECKING, AsyncIterator, Optional
 
 from fastapi import Request
 
 from api.channels.access import ChannelUnavailable
-from api.channels.runtime import ChannelRuntime
 from api.deps import get_assistant
 from api.errors import NotReady
 from api.schemas import clean_message
+from bot.engine import Reply
+from bot.log import logger
+
+if TYPE_CHECKING:  # the runtime builds what imports this module
+    from api.channels.runtime import ChannelRuntime
 
 # Above every provider's own limit; bounds only a forged or odd payload.
 CHANNEL_MAX_CHARS = 8000
-from bot.engine import Reply
-from bot.log import logger
 
 
 def clean_text(raw: Optional[str]) -> Optional[str]:

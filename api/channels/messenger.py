@@ -1,4 +1,4 @@
-"""GET/POST /webhooks/facebook/webhook: Facebook Messenger (a Page's inbox).
+"""Facebook Messenger (a Page's inbox), at GET/POST /webhooks/facebook/webhook.
 
 GET is Meta's subscription handshake (the verify token we chose, echoed
 challenge). POST carries events signed with the app secret over the raw body
@@ -12,28 +12,22 @@ from __future__ import annotations
 import hashlib
 import hmac
 from typing import Any, Dict, List, Optional
+from urllib.parse import quote
 
-from fastapi import APIRouter, BackgroundTasks, Request
-from fastapi.responses import PlainTextResponse, Response
-from pydantic import BaseModel, ValidationError
+from fastapi import Request
+from pydantic import BaseModel
 
-from api.channels.access import Forbidden, require_channel, same_secret
+from api.channels.access import Forbidden, same_secret
+from api.channels.base import Inbound, SendingChannel, Turn, read
 from api.channels.buttons import fit_payload, resolve_payload, short_title
-from api.channels.inbound import clean_text, respond
-from api.channels.runtime import ChannelRuntime, RuntimeDep
-from api.channels.sms import split_text
-from api.channels.store import Outgoing
-from api.openapi import error_responses, text_body
-from bot.engine import BotMessage
-from bot.log import logger
+from api.channels.store import ChannelStore
+from api.openapi import text_body
+from bot.answers import Button
 
-CHANNEL = "messenger"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
-TEXT_LIMIT = 2000
 TITLE_LIMIT = 20
 PAYLOAD_LIMIT = 1000
 MAX_QUICK_REPLIES = 13
-router = APIRouter(prefix="/webhooks/facebook", tags=["messaging channels"])
 
 
 class FbUser(BaseModel):
@@ -77,77 +71,69 @@ def valid_signature(body: bytes, header: Optional[str], secret: str) -> bool:
     return header is not None and hmac.compare_digest(expected.encode(), header.encode("utf-8"))
 
 
-def send_message(runtime: ChannelRuntime, conversation: str, psid: str, message: BotMessage) -> List[Outgoing]:
-    """One Send API call per part; quick replies ride on the last part."""
-    parts = split_text(message.text, target=TEXT_LIMIT, limit=TEXT_LIMIT)
-    calls: List[Outgoing] = []
-    for number, part in enumerate(parts, start=1):
-        body: Dict[str, Any] = {"text": part}
-        if number == len(parts) and message.buttons:
-            body["quick_replies"] = [
-                {"content_type": "text", "title": short_title(b.title, TITLE_LIMIT),
-                 "payload": fit_payload(runtime.store, b.payload, PAYLOAD_LIMIT)}
-                for b in message.buttons[:MAX_QUICK_REPLIES]
-            ]
-        payload = {"recipient": {"id": psid}, "messaging_type": "RESPONSE", "message": body}
-        calls.append(Outgoing(channel=CHANNEL, conversation_id=conversation, method="messages", payload=payload))
-    return calls
-
-
-@router.get("/webhook", response_class=Response, summary="Messenger subscription handshake",
-            responses={**text_body("text/plain", "The echoed hub.challenge."), **error_responses(403, 404)})
-async def verify(request: Request, runtime: RuntimeDep) -> PlainTextResponse:
-    require_channel(runtime, CHANNEL)
-    query = request.query_params
-    if query.get("hub.mode") != "subscribe" or not same_secret(
-        query.get("hub.verify_token"), runtime.settings.messenger_verify_token
-    ):
-        raise Forbidden("the verify token is missing or wrong")
-    return PlainTextResponse(query.get("hub.challenge", ""))
-
-
-@router.post("/webhook", summary="Messenger webhook events", responses=error_responses(403, 404, 413, 503))
-async def webhook(request: Request, runtime: RuntimeDep, background: BackgroundTasks) -> Dict[str, str]:
-    require_channel(runtime, CHANNEL)
-    body = await request.body()
-    secret = runtime.settings.messenger_app_secret.get_secret_value()  # type: ignore[union-attr]
-    if not valid_signature(body, request.headers.get(SIGNATURE_HEADER), secret):
-        raise Forbidden("the request signature is missing or wrong")
-    try:
-        hook = FbWebhook.parse_raw(body)
-    except ValidationError:
-        logger.warning("messenger: an unreadable event was acknowledged and ignored")
-        return {"status": "ok"}
-    try:
-        for event in (event for entry in hook.entry for event in entry.messaging):
-            await _handle(request, runtime, event)
-    finally:  # what was answered before a failure still goes out
-        background.add_task(runtime.delivery.flush)
-    return {"status": "ok"}
-
-
-async def _handle(request: Request, runtime: ChannelRuntime, event: FbEvent) -> None:
-    """One messaging event: a text, a quick reply or a postback; echoes and receipts are skipped."""
+def _inbound(event: FbEvent, store: ChannelStore) -> Optional[Inbound]:
+    """A text, a quick reply or a postback; None for echoes and receipts."""
     raw: Optional[str] = None
     message_id: Optional[str] = None
     if event.message is not None and not event.message.is_echo:
         message_id = event.message.mid
         quick = event.message.quick_reply
-        raw = resolve_payload(runtime.store, quick.payload) if quick else event.message.text
+        raw = resolve_payload(store, quick.payload) if quick else event.message.text
     elif event.postback is not None and event.postback.payload:
-        raw = resolve_payload(runtime.store, event.postback.payload)
+        raw = resolve_payload(store, event.postback.payload)
         message_id = event.postback.mid
     if raw is None:
-        return
-    conversation = runtime.conversation_id(CHANNEL, event.sender.id)
-    # An old-style postback has no mid: the conversation and the time name it.
-    message_id = message_id or f"postback-{conversation}-{event.timestamp}"
-    if not runtime.store.claim(CHANNEL, message_id, conversation):
-        logger.info("messenger: redelivery for %s ignored", conversation)
-        return
-    text = clean_text(raw)
-    calls: List[Outgoing] = []
-    if text is not None:
-        reply = await respond(request, runtime, CHANNEL, message_id, conversation, text)
-        calls = [call for m in reply.messages for call in send_message(runtime, conversation, event.sender.id, m)]
-    runtime.store.finish(CHANNEL, message_id, calls)
+        return None
+    return Inbound(message_id=message_id, address=event.sender.id, text=raw, sent_at=event.timestamp)
+
+
+class Messenger(SendingChannel):
+    name = "messenger"
+    prefix = "/webhooks/facebook"
+    secrets = ("messenger_verify_token", "messenger_app_secret", "messenger_page_token")
+    summary = "Messenger webhook events"
+    handshake_summary = "Messenger subscription handshake"
+    handshake_docs = text_body("text/plain", "The echoed hub.challenge.")
+    ack_model = Dict[str, str]
+    ack_body = {"status": "ok"}
+    text_limit = 2000
+    send_method = "messages"
+
+    def handshake(self, request: Request) -> str:
+        """Meta's subscription check: ``subscribe`` with the verify token we chose; echo the challenge."""
+        query = request.query_params
+        if query.get("hub.mode") != "subscribe" or not same_secret(
+            query.get("hub.verify_token"), self.settings.messenger_verify_token
+        ):
+            raise Forbidden("the verify token is missing or wrong")
+        return query.get("hub.challenge", "")
+
+    def message_id(self, inbound: Inbound, conversation: str) -> str:
+        # An old-style postback has no mid: the conversation and the time name it.
+        return inbound.message_id or f"postback-{conversation}-{inbound.sent_at}"
+
+    async def verify(self, request: Request) -> None:
+        body = await request.body()
+        if not valid_signature(body, request.headers.get(SIGNATURE_HEADER), self.secret("messenger_app_secret")):
+            raise Forbidden("the request signature is missing or wrong")
+
+    async def parse(self, request: Request, store: ChannelStore) -> List[Inbound]:
+        hook = read(FbWebhook, await request.body(), "an unreadable event")
+        found = (_inbound(event, store) for entry in hook.entry for event in entry.messaging)
+        return [inbound for inbound in found if inbound is not None]
+
+    def send_url(self, method: str) -> Optional[str]:
+        if self.settings.messenger_page_token is None:
+            return None
+        token = quote(self.secret("messenger_page_token"), safe="")
+        return f"{self.settings.messenger_api_url.rstrip('/')}/me/{method}?access_token={token}"
+
+    def message_payload(self, turn: Turn, text: str, buttons: List[Button]) -> Dict[str, Any]:
+        body: Dict[str, Any] = {"text": text}
+        if buttons:
+            body["quick_replies"] = [
+                {"content_type": "text", "title": short_title(b.title, TITLE_LIMIT),
+                 "payload": fit_payload(turn.store, b.payload, PAYLOAD_LIMIT)}
+                for b in buttons[:MAX_QUICK_REPLIES]
+            ]
+        return {"recipient": {"id": turn.inbound.address}, "messaging_type": "RESPONSE", "message": body}

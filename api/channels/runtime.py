@@ -1,4 +1,4 @@
-"""What the channel routes share per app: settings, the store, the id key, the sender.
+"""What the channel routes share per app: the adapters, the store, the id key, the sender.
 
 Built by ``include_channels`` and kept on ``app.state.channels``. Nothing is
 created until a configured channel needs it, so an installation without
@@ -7,36 +7,43 @@ messaging channels gets no channels.db and no key file.
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Dict, Optional, Sequence, Type
 
 from fastapi import Depends, Request
 from typing_extensions import Annotated
 
+from api.channels.base import Channel
 from api.channels.delivery import Delivery
 from api.channels.identity import channel_key, conversation_id
 from api.channels.outbound import Outbound
+from api.channels.registry import ADAPTERS
 from api.channels.store import ChannelStore
+from bot.knowledge import Knowledge
 from bot.settings import Settings
-
-CHANNELS = ("twilio", "telegram", "messenger")
 
 
 class ChannelRuntime:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, knowledge: Optional[Knowledge] = None,
+                 adapters: Sequence[Type[Channel]] = ADAPTERS) -> None:
         self.settings = settings
         self.outbound = Outbound()
+        self.channels: Dict[str, Channel] = {adapter.name: adapter(settings) for adapter in adapters}
+        self._knowledge = knowledge
+
+    def channel(self, name: str) -> Channel:
+        return self.channels[name]
 
     def configured(self, channel: str) -> bool:
         """A channel is on only with every secret it needs to verify and to answer."""
-        s = self.settings
-        needed = {
-            "twilio": (s.twilio_auth_token,),
-            "telegram": (s.telegram_token, s.telegram_secret),
-            "messenger": (s.messenger_verify_token, s.messenger_app_secret, s.messenger_page_token),
-        }[channel]
-        return all(secret is not None and secret.get_secret_value() for secret in needed)
+        return self.channels[channel].configured()
 
     def any_configured(self) -> bool:
-        return any(self.configured(channel) for channel in CHANNELS)
+        return any(channel.configured() for channel in self.channels.values())
+
+    @cached_property
+    def knowledge(self) -> Knowledge:
+        """The clinic's texts a channel answers without the model (SMS HELP, STOP, START)."""
+        return self._knowledge or Knowledge(self.settings.content_dir, self.settings.clinic_file)
 
     @cached_property
     def store(self) -> ChannelStore:

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import re
 from enum import Enum
-from typing import Iterable, List, Optional, Tuple
+from typing import Iterable, List, Optional
 
+from api.channels.render import split_text
 from bot.answers import render_phrase
 from bot.clinic import Clinic
 from bot.content import Library
@@ -23,53 +24,10 @@ from bot.content import Library
 SMS_LIMIT = 1600
 SMS_TARGET = 320
 
-# After a sentence end (with closing quotes/brackets) or at line breaks.
-_BREAK = re.compile(r"(?<=[.!?\u2026])[\"'\u2019\u201d)\]]*[ \t]+|\s*\n\s*")
 
-
-def _pieces(text: str) -> List[Tuple[str, str]]:
-    """(sentence, separator before it) pairs; separators are " ", "\\n" or "\\n\\n"."""
-    pieces: List[Tuple[str, str]] = []
-    start, separator = 0, ""
-    for match in _BREAK.finditer(text):
-        end = match.start() + len(match.group(0).rstrip(" \t\n"))
-        if text[start:end].strip():
-            pieces.append((text[start:end].strip(), separator))
-        gap = match.group(0)
-        separator = "\n\n" if gap.count("\n") > 1 else ("\n" if "\n" in gap else " ")
-        start = match.end()
-    if text[start:].strip():
-        pieces.append((text[start:].strip(), separator))
-    return pieces
-
-
-def _cut_words(sentence: str, limit: int) -> List[str]:
-    """A sentence over the hard limit, cut between words (inside a word if it must)."""
-    parts: List[str] = []
-    while len(sentence) > limit:
-        cut = sentence.rfind(" ", 0, limit + 1)
-        cut = cut if cut > 0 else limit
-        parts.append(sentence[:cut].rstrip())
-        sentence = sentence[cut:].lstrip()
-    return parts + ([sentence] if sentence else [])
-
-
-def split_text(text: str, target: int = SMS_TARGET, limit: int = SMS_LIMIT) -> List[str]:
-    """Messages of about ``target`` characters, cut at sentence ends, none over ``limit``."""
-    segments: List[str] = []
-    current = ""
-    for sentence, separator in _pieces(text):
-        for part in _cut_words(sentence, limit):
-            joined = f"{current}{separator or ' '}{part}" if current else part
-            if len(joined) <= target or (not current and len(joined) <= limit):
-                current = joined
-            else:
-                segments.append(current)
-                current = part
-            separator = " "
-    if current:
-        segments.append(current)
-    return segments
+def segments(text: str) -> List[str]:
+    """An answer as SMS messages (see above for why ~320 characters)."""
+    return split_text(text, target=SMS_TARGET, limit=SMS_LIMIT)
 
 
 def numbered_options(titles: Iterable[str]) -> str:

@@ -5,10 +5,11 @@ import secrets
 
 from fastapi import APIRouter
 
+from api.channels.web import chat_response
 from api.deps import AssistantDep, JsonBody, RateLimitsDep
-from api.rate_limits import conversation_limit
 from api.openapi import error_responses
-from api.schemas import ChatRequest, ChatResponse, web_text
+from api.rate_limits import conversation_limit
+from api.schemas import ChatRequest, ChatResponse
 
 # What a message route returns besides 200, for the chat API and Rasa's REST channel alike.
 ERRORS = error_responses(413, 415, 422, 429, 503)
@@ -25,5 +26,4 @@ async def chat(body: ChatRequest, assistant: AssistantDep, limits: RateLimitsDep
     sender_id = body.sender_id or new_sender_id()
     conversation_limit(limits, sender_id)
     reply = await assistant.respond(sender_id, body.message)
-    messages = [m.copy(update={"text": web_text(m)}) for m in reply.messages]
-    return ChatResponse(**{**reply.dict(), "messages": messages})
+    return chat_response(reply)

@@ -2,8 +2,12 @@
 
 The Telegram and Messenger APIs are a real local HTTP server (pytest-httpserver)
 set as telegram_api_url / messenger_api_url; each test registers what the
-fake answers and reads what it received. The assistant is the session's real
-trained model.
+fake answers and reads what it received.
+
+Two apps: ``channels_client`` answers with a fake assistant (transport tests:
+signatures, parsing, dedupe, rendering, sending; no model, fast), and
+``model_client`` with the session's real trained model (the end-to-end tests,
+marked slow).
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.settings import Settings
+from tests.channels.fake_assistant import FakeAssistant
 
 PUBLIC_URL = "https://kap.example.org"
 TWILIO_TOKEN = "test-twilio-auth-token"
@@ -62,14 +67,42 @@ def channels_settings(make_httpserver, tmp_path_factory) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def channels_client(channels_settings: Settings, assistant) -> Iterator[TestClient]:
-    with open_client(channels_settings, assistant) as client:
+def fake() -> FakeAssistant:
+    return FakeAssistant()
+
+
+@pytest.fixture(scope="session")
+def channels_client(channels_settings: Settings, fake: FakeAssistant) -> Iterator[TestClient]:
+    with open_client(channels_settings, fake) as client:
         yield client
 
 
 @pytest.fixture
 def runtime(channels_client: TestClient):
     return channels_client.app.state.channels
+
+
+@pytest.fixture
+def failing(fake: FakeAssistant) -> Iterator[FakeAssistant]:
+    """The fake assistant, raising on every message until the test ends."""
+    fake.failing = True
+    try:
+        yield fake
+    finally:
+        fake.failing = False
+
+
+@pytest.fixture(scope="session")
+def model_client(make_httpserver, tmp_path_factory, assistant) -> Iterator[TestClient]:
+    """The channels in front of the real model (its own var dir)."""
+    settings = channel_settings(tmp_path_factory.mktemp("model-channels-var"), make_httpserver.url_for)
+    with open_client(settings, assistant) as client:
+        yield client
+
+
+@pytest.fixture
+def model_runtime(model_client: TestClient):
+    return model_client.app.state.channels
 
 
 @pytest.fixture
@@ -80,14 +113,6 @@ def tracker(assistant, loop):
         return loop.run_until_complete(assistant.agent.tracker_store.retrieve(conversation_id))
 
     return read
-
-
-@pytest.fixture
-def conversation_ids(assistant, loop) -> Callable[[], List[str]]:
-    def keys() -> List[str]:
-        return list(loop.run_until_complete(assistant.agent.tracker_store.keys()))
-
-    return keys
 
 
 def unique_number() -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.settings import Settings
 from tests.channels.conftest import channel_settings, open_client
 
 ROUTES = [
@@ -13,24 +14,31 @@ ROUTES = [
 ]
 
 
+@pytest.fixture
+def off_settings(tmp_path) -> Settings:
+    return Settings(var_dir=tmp_path)
+
+
 @pytest.mark.parametrize("method, path", ROUTES)
-def test_unconfigured_channels_answer_404(client, settings, method, path) -> None:
-    assert settings.twilio_auth_token is None and settings.telegram_token is None
-    response = client.request(method, path, data={"Body": "hi"})
+def test_unconfigured_channels_answer_404(fake, off_settings, method, path) -> None:
+    assert off_settings.twilio_auth_token is None and off_settings.telegram_token is None
+    with open_client(off_settings, fake) as client:
+        response = client.request(method, path, data={"Body": "hi"})
     assert response.status_code == 404
     assert response.json() == {"error": {"code": "not_found", "message": "Not Found"}}
 
 
-def test_no_channel_state_is_made_while_channels_are_off(client, settings) -> None:
-    client.post("/webhooks/telegram/webhook", json={"update_id": 1})
-    assert not (settings.var_dir / "channels.db").exists()
-    assert not (settings.var_dir / "channel_id.key").exists()
+def test_no_channel_state_is_made_while_channels_are_off(fake, off_settings) -> None:
+    with open_client(off_settings, fake) as client:
+        client.post("/webhooks/telegram/webhook", json={"update_id": 1})
+    assert not (off_settings.var_dir / "channels.db").exists()
+    assert not (off_settings.var_dir / "channel_id.key").exists()
 
 
-def test_a_channel_missing_one_secret_is_off(assistant, make_httpserver, tmp_path) -> None:
+def test_a_channel_missing_one_secret_is_off(fake, make_httpserver, tmp_path) -> None:
     settings = channel_settings(tmp_path, make_httpserver.url_for, telegram_secret=None,
                                 messenger_page_token=None)
-    with open_client(settings, assistant) as client:
+    with open_client(settings, fake) as client:
         assert client.post("/webhooks/telegram/webhook", json={"update_id": 1}).status_code == 404
         assert client.get("/webhooks/facebook/webhook").status_code == 404
         # Twilio has its token: it is on, and refuses the unsigned request.

@@ -6,8 +6,9 @@ import re
 import pytest
 
 from api.channels.buttons import short_title
+from api.channels.render import split_text
 from api.channels.sms import (
-    SMS_LIMIT, SMS_TARGET, Keyword, keyword, keyword_reply, numbered_options, pick_option, split_text,
+    SMS_LIMIT, SMS_TARGET, Keyword, keyword, keyword_reply, numbered_options, pick_option, segments,
 )
 from bot.clinic import Clinic
 
@@ -21,39 +22,39 @@ SENTENCE = "Ketamine-assisted psychotherapy pairs a medicine session with therap
 
 def test_a_short_answer_is_one_segment() -> None:
     text = "A KAP session usually lasts between one and two hours.\n\nYour care team will tell you more."
-    assert split_text(text) == [text]
+    assert segments(text) == [text]
 
 
 def test_long_answers_split_at_sentence_ends_near_320() -> None:
     text = SENTENCE * 12
-    segments = split_text(text)
-    assert len(segments) > 1
-    assert all(len(s) <= SMS_TARGET for s in segments)
-    assert all(s.endswith(".") for s in segments)  # never cut mid-sentence
-    assert words(" ".join(segments)) == words(text)  # nothing lost or reordered
+    parts = segments(text)
+    assert len(parts) > 1
+    assert all(len(s) <= SMS_TARGET for s in parts)
+    assert all(s.endswith(".") for s in parts)  # never cut mid-sentence
+    assert words(" ".join(parts)) == words(text)  # nothing lost or reordered
 
 
 def test_paragraph_breaks_are_kept_inside_a_segment() -> None:
     text = "First paragraph.\n\nSecond paragraph.\n- a list item\n- another"
-    assert split_text(text) == [text]
+    assert segments(text) == [text]
 
 
 def test_a_sentence_longer_than_the_target_stays_whole() -> None:
     long_sentence = "This sentence " + "goes on and on " * 40 + "until it ends."
-    segments = split_text("Short one. " + long_sentence)
-    assert segments == ["Short one.", long_sentence]
+    parts = segments("Short one. " + long_sentence)
+    assert parts == ["Short one.", long_sentence]
     assert SMS_TARGET < len(long_sentence) <= SMS_LIMIT
 
 
 def test_nothing_is_ever_over_the_hard_limit() -> None:
     text = "word " * 1000 + "x" * 4000
-    segments = split_text(text)
-    assert all(len(s) <= SMS_LIMIT for s in segments)
-    assert "".join(words("".join(segments))) == "".join(words(text))
+    parts = segments(text)
+    assert all(len(s) <= SMS_LIMIT for s in parts)
+    assert "".join(words("".join(parts))) == "".join(words(text))
 
 
 def test_decimals_and_abbreviated_numbers_do_not_split() -> None:
-    assert split_text("It takes 1.5 hours. Then you rest.", target=20) == ["It takes 1.5 hours.", "Then you rest."]
+    assert split_text("It takes 1.5 hours. Then you rest.", target=20, limit=SMS_LIMIT) == ["It takes 1.5 hours.", "Then you rest."]
 
 
 def test_numbered_options_and_picking_them() -> None:

@@ -1,4 +1,7 @@
-"""Telegram: updates in with the webhook secret, replies out to a fake Bot API on loopback."""
+"""Telegram: updates in with the webhook secret, replies out to a fake Bot API on loopback.
+
+The transport tests answer with the fake assistant; the last ones (marked slow)
+go through the real model."""
 from __future__ import annotations
 
 import logging
@@ -12,6 +15,7 @@ from tests.channels.conftest import (
     SECRETS, TELEGRAM_CALLBACK, TELEGRAM_SECRET, TELEGRAM_SEND, open_client, requests_to,
     unique_int, wait_for,
 )
+from tests.channels.fake_assistant import CRISIS, LONG, SESSION_LENGTH, FakeAssistant
 
 PATH = "/webhooks/telegram/webhook"
 OK = {"ok": True, "result": {}}
@@ -48,7 +52,7 @@ def telegram(httpserver):
 
 def test_a_message_is_answered_through_send_message(channels_client, telegram) -> None:
     chat = unique_int()
-    response = post(channels_client, update(chat, "how long is a session"))
+    response = post(channels_client, update(chat, SESSION_LENGTH))
     assert response.status_code == 200 and response.json() == {"ok": True}
     sent = sent_to(telegram, chat)
     assert any("one and two hours" in body["text"] for body in sent)
@@ -57,19 +61,34 @@ def test_a_message_is_answered_through_send_message(channels_client, telegram) -
     assert all(len(row[0]["callback_data"].encode()) <= 64 for row in keyboard)
 
 
+def test_a_long_answer_goes_in_parts_within_the_limit(channels_client, telegram) -> None:
+    chat = unique_int()
+    post(channels_client, update(chat, LONG))
+    sent = sent_to(telegram, chat)
+    assert len(sent) > 1 and all(len(body["text"]) <= 4096 for body in sent)
+    assert all(body["text"].endswith(".") for body in sent)
+
+
 @pytest.mark.parametrize("secret", ["wrong-secret", None])
-def test_a_wrong_or_missing_secret_is_refused(channels_client, telegram, runtime, conversation_ids,
+def test_a_wrong_or_missing_secret_is_refused(channels_client, telegram, runtime, fake: FakeAssistant,
                                               secret) -> None:
     chat = unique_int()
-    response = post(channels_client, update(chat, "how long is a session"), secret=secret)
+    response = post(channels_client, update(chat, SESSION_LENGTH), secret=secret)
     assert response.status_code == 403 and response.json()["error"]["code"] == "forbidden"
     assert telegram.log == []
-    assert runtime.conversation_id("telegram", str(chat)) not in conversation_ids()
+    assert fake.texts(runtime.conversation_id("telegram", str(chat))) == []
+
+
+def test_an_update_without_a_message_is_acknowledged(channels_client, telegram) -> None:
+    for body in ({"update_id": unique_int(), "edited_message": {"text": "x"}}, {"no": "update"}):
+        response = post(channels_client, body)
+        assert response.status_code == 200 and response.json() == {"ok": True}
+    assert telegram.log == []
 
 
 def test_a_redelivered_update_is_not_answered_twice(channels_client, telegram) -> None:
     chat = unique_int()
-    body = update(chat, "how long is a session")
+    body = update(chat, SESSION_LENGTH)
     post(channels_client, body)
     count = len(sent_to(telegram, chat))
     assert count >= 1
@@ -79,7 +98,7 @@ def test_a_redelivered_update_is_not_answered_twice(channels_client, telegram) -
 
 
 def test_a_pressed_button_is_acknowledged_and_read_as_the_message(channels_client, telegram, runtime,
-                                                                   tracker) -> None:
+                                                                   fake: FakeAssistant) -> None:
     chat = unique_int()
     body = update(chat, callback='/faq{"topic":"during.experience"}')
     assert post(channels_client, body).status_code == 200
@@ -87,13 +106,13 @@ def test_a_pressed_button_is_acknowledged_and_read_as_the_message(channels_clien
     assert {"callback_query_id": body["callback_query"]["id"]} in answered
     assert sent_to(telegram, chat)
     conversation = runtime.conversation_id("telegram", str(chat))
-    assert tracker(conversation).get_slot("current_topic") == "during.experience"
+    assert fake.texts(conversation) == ['/faq{"topic":"during.experience"}']
     # The callback was acknowledged before the answer went out.
     paths = [request.path for request, _ in telegram.log]
     assert paths.index(TELEGRAM_CALLBACK) < paths.index(TELEGRAM_SEND)
 
 
-def test_a_long_payload_travels_as_a_short_key(channels_client, telegram, runtime, tracker) -> None:
+def test_a_long_payload_travels_as_a_short_key(channels_client, telegram, runtime, fake: FakeAssistant) -> None:
     from api.channels.buttons import fit_payload
 
     payload = '/faq{"topic":"during.experience"}' + " " * 80  # over Telegram's 64 bytes
@@ -102,13 +121,14 @@ def test_a_long_payload_travels_as_a_short_key(channels_client, telegram, runtim
     chat = unique_int()
     post(channels_client, update(chat, callback=key))
     conversation = runtime.conversation_id("telegram", str(chat))
-    assert tracker(conversation).get_slot("current_topic") == "during.experience"
+    assert fake.texts(conversation) == ['/faq{"topic":"during.experience"}']  # cleaned, as any message
 
 
 def test_a_crisis_message_gets_the_crisis_resources(channels_client, telegram) -> None:
     chat = unique_int()
-    post(channels_client, update(chat, "I want to kill myself"))
+    post(channels_client, update(chat, CRISIS))
     assert "988" in sent_to(telegram, chat)[0]["text"]
+    assert "](tel:" not in sent_to(telegram, chat)[0]["text"]
 
 
 def test_a_failed_send_is_retried(channels_client, httpserver, runtime) -> None:
@@ -119,7 +139,7 @@ def test_a_failed_send_is_retried(channels_client, httpserver, runtime) -> None:
 
     httpserver.expect_request(TELEGRAM_SEND, method="POST").respond_with_handler(flaky)
     chat = unique_int()
-    post(channels_client, update(chat, "how long is a session"))
+    post(channels_client, update(chat, SESSION_LENGTH))
     sent = sent_to(httpserver, chat)
     assert sent[0] == sent[1]  # the first call, once failed (500), once again (200)
     assert [status for _, status in ((r, resp.status_code) for r, resp in httpserver.log)][:2] == [500, 200]
@@ -133,7 +153,7 @@ def test_an_outage_loses_nothing_the_next_delivery_sends_it_first(
     monkeypatch.setattr(delivery, "RETRY_BASE_SECONDS", 0.0)
     httpserver.expect_request(TELEGRAM_SEND, method="POST").respond_with_data("down", status=503)
     chat = unique_int()
-    post(channels_client, update(chat, "how long is a session"))
+    post(channels_client, update(chat, LONG))
     pending = runtime.store.pending()
     assert pending and {row.channel for row in pending} == {"telegram"}
     first = next(row for row in runtime.store.outbox_status() if row["id"] == pending[0].id)
@@ -142,25 +162,27 @@ def test_an_outage_loses_nothing_the_next_delivery_sends_it_first(
     # The provider is back: the next webhook flushes the backlog, oldest first.
     httpserver.clear()
     httpserver.expect_request(TELEGRAM_SEND, method="POST").respond_with_json(OK)
-    post(channels_client, update(chat, "what does it feel like"))
+    post(channels_client, update(chat, SESSION_LENGTH))
     texts = [body["text"] for body in sent_to(httpserver, chat)]
-    assert "one and two hours" in " ".join(texts[:2])
+    assert texts[0].startswith("Point 1:") and "one and two hours" in texts[-1]  # in order
     assert runtime.store.pending() == []
 
 
-def test_a_send_left_pending_is_delivered_after_a_restart(channels_settings, assistant, httpserver,
+def test_a_send_left_pending_is_delivered_after_a_restart(channels_settings, fake, httpserver,
                                                           monkeypatch) -> None:
     monkeypatch.setattr(delivery, "RETRY_BASE_SECONDS", 0.0)
     settings = channels_settings.copy(update={"var_dir": channels_settings.var_dir.parent / "restart-var"})
     httpserver.expect_request(TELEGRAM_SEND, method="POST").respond_with_data("down", status=502)
     chat = unique_int()
-    with open_client(settings, assistant) as client:
-        post(client, update(chat, "how long is a session"))
+    with open_client(settings, fake) as client:
+        post(client, update(chat, SESSION_LENGTH))
         assert client.app.state.channels.store.pending()
     httpserver.clear()
     httpserver.expect_request(TELEGRAM_SEND, method="POST").respond_with_json(OK)
-    with open_client(settings, assistant) as client:  # a new process on the same var dir
-        assert wait_for(lambda: not client.app.state.channels.store.pending())
+    with open_client(settings, fake) as client:  # a new process on the same var dir
+        store = client.app.state.channels.store
+        # Not just "no longer pending": a call being sent is no longer pending either.
+        assert wait_for(lambda: [row["status"] for row in store.outbox_status()] == ["sent"])
     assert any("one and two hours" in body["text"] for body in sent_to(httpserver, chat))
 
 
@@ -179,7 +201,17 @@ def test_no_secret_or_message_text_is_logged(channels_client, httpserver, caplog
         assert secret not in logged  # ...without secrets, text or the raw chat id
 
 
-def test_the_consultation_form_over_telegram_with_its_buttons(channels_client, telegram, runtime, settings) -> None:
+@pytest.mark.slow
+def test_a_pressed_button_reaches_the_models_topic(model_client, telegram, model_runtime, tracker) -> None:
+    chat = unique_int()
+    assert post(model_client, update(chat, callback='/faq{"topic":"during.experience"}')).status_code == 200
+    assert sent_to(telegram, chat)
+    conversation = model_runtime.conversation_id("telegram", str(chat))
+    assert tracker(conversation).get_slot("current_topic") == "during.experience"
+
+
+@pytest.mark.slow
+def test_the_consultation_form_over_telegram_with_its_buttons(model_client, telegram, model_runtime, settings) -> None:
     from bot.consultations import ConsultationStore
     from bot.staff_outbox import StaffOutbox
 
@@ -188,19 +220,19 @@ def test_the_consultation_form_over_telegram_with_its_buttons(channels_client, t
     def last_sent() -> Dict[str, Any]:
         return sent_to(telegram, chat)[-1]
 
-    post(channels_client, update(chat, callback="/request_consultation"))  # the "contact me" button
+    post(model_client, update(chat, callback="/request_consultation"))  # the "contact me" button
     assert "What name" in last_sent()["text"]
-    post(channels_client, update(chat, "it's Robin"))
-    post(channels_client, update(chat, "robin@example.org"))
+    post(model_client, update(chat, "it's Robin"))
+    post(model_client, update(chat, "robin@example.org"))
     assert last_sent()["reply_markup"]["inline_keyboard"][0][0]["text"] == "Any time"
-    post(channels_client, update(chat, callback="any time"))
+    post(model_client, update(chat, callback="any time"))
     consent = last_sent()
     assert "Robin" in consent["text"] and "robin@example.org" in consent["text"]
     assert [row[0]["callback_data"] for row in consent["reply_markup"]["inline_keyboard"]] == [
         "/affirm", "/request_consultation", "/deny"]
-    post(channels_client, update(chat, callback="/affirm"))
+    post(model_client, update(chat, callback="/affirm"))
     assert "has been sent" in last_sent()["text"]
-    conversation = runtime.conversation_id("telegram", str(chat))
+    conversation = model_runtime.conversation_id("telegram", str(chat))
     [stored] = [s for s in ConsultationStore(StaffOutbox(settings.staff_db_path)).requests()
                 if s.request.conversation_id == conversation]
     assert (stored.request.name, stored.request.contact, stored.request.channel) == (

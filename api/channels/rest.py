@@ -1,15 +1,17 @@
-"""POST /webhooks/rest/webhook: Rasa's REST channel, for existing Rasa clients."""
+"""POST /webhooks/rest/webhook: Rasa's REST channel, for existing Rasa clients.
+
+No verify or send step: the client is anonymous and reads the reply from the response."""
 from __future__ import annotations
 
 from typing import List
 
 from fastapi import APIRouter
 
+from api.channels.web import rest_messages
 from api.deps import AssistantDep, JsonBody, RateLimitsDep
 from api.rate_limits import conversation_limit
 from api.routes.chat import ERRORS
-from api.schemas import HealthStatus, RestMessage, RestRequest, web_text
-from bot.action_links import LinkKind
+from api.schemas import HealthStatus, RestMessage, RestRequest
 
 router = APIRouter(prefix="/webhooks/rest", tags=["rasa channels"])
 
@@ -26,16 +28,7 @@ router = APIRouter(prefix="/webhooks/rest", tags=["rasa channels"])
 async def webhook(body: RestRequest, assistant: AssistantDep, limits: RateLimitsDep) -> List[RestMessage]:
     conversation_limit(limits, body.sender)
     reply = await assistant.respond(body.sender, body.message, channel="rest", metadata=body.metadata)
-    return [
-        RestMessage(
-            recipient_id=reply.sender_id,
-            # Calls only: Chatroom, like any client on react-markdown's default URL filter, turns
-            # an sms: link into a link to nowhere; the text still says where to text.
-            text=web_text(message, kinds=[LinkKind.call]),
-            buttons=message.buttons,
-        )
-        for message in reply.messages
-    ]
+    return rest_messages(reply)
 
 
 @router.get("/", summary="Rasa REST channel health check, as Rasa answers it")

@@ -15,36 +15,13 @@ from typing import Any, Dict, Optional
 import socketio
 from fastapi import FastAPI
 
+from api.channels.web import bot_uttered
 from api.rate_limits import RateLimited, RateLimits
-from api.schemas import SENDER_ID, clean_message, web_text
-from bot.engine import BotMessage, Reply
+from api.schemas import SENDER_ID, clean_message
 from bot.log import logger
 from bot.settings import Settings
 
 _VALID_ID = re.compile(SENDER_ID)
-
-
-def bot_uttered(message: BotMessage, reply: Reply) -> Dict[str, Any]:
-    """One bot message as Rasa's socketio channel sends it.
-
-    Only Rasa's keys at the top: rasa-webchat renders a message only when its keys
-    (after it drops ``metadata``) are exactly ``text`` or ``text`` + ``quick_replies``.
-    Our own fields ride under ``metadata``, which Rasa clients ignore.
-    """
-    data: Dict[str, Any] = {"text": web_text(message)}
-    if message.buttons:
-        data["quick_replies"] = [
-            {"content_type": "text", "title": b.title, "payload": b.payload} for b in message.buttons
-        ]
-    data["metadata"] = {
-        "topic": message.topic,
-        "kind": message.kind,
-        "crisis": reply.crisis,
-        "flagged": reply.flagged,
-        "sources": message.sources,
-        "links": [link.dict() for link in message.links],
-    }
-    return data
 
 
 def create_socket_server(app: FastAPI, settings: Settings, limits: RateLimits) -> socketio.AsyncServer:
