@@ -58,7 +58,7 @@ def create_app(settings: Optional[Settings] = None, assistant: Optional[Assistan
     app.include_router(health.router)
     app.include_router(chat.router)
     app.include_router(rest.router)
-    include_channels(app, settings)
+    include_channels(app, settings, knowledge)
     # The staff inbox at /staff; every /staff path is a 404 until a staff user exists.
     install_staff_inbox(app, settings)
     install_openapi(app)

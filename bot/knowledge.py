@@ -11,7 +11,7 @@ from typing import Optional
 
 from bot.clinic import Clinic, load_clinic
 from bot.content import Library, load_library
-from bot.settings import Settings, get_settings
+from bot.settings import Settings
 
 
 class Knowledge:
@@ -34,15 +34,3 @@ class Knowledge:
                 self._clinic = load_clinic(self._clinic_file)
                 self._clinic_mtime = mtime
             return self._clinic
-
-
-_knowledge: Optional[Knowledge] = None
-
-
-def get_knowledge() -> Knowledge:
-    """The environment's knowledge, for api/channels/twilio.py only (its rewrite takes the
-    assistant's). Everything else is handed the Knowledge built from its own settings."""
-    global _knowledge
-    if _knowledge is None:
-        _knowledge = Knowledge.from_settings(get_settings())
-    return _knowledge
