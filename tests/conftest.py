@@ -103,9 +103,10 @@ def api(settings: Settings) -> Iterator:
 
     from api.main import create_app
     from bot.engine import Assistant
+    from bot.knowledge import Knowledge
     from tests.no_model import UnreachableAssistant
 
-    with TestClient(create_app(settings, assistant=cast(Assistant, UnreachableAssistant()))) as test_client:
+    with TestClient(create_app(settings, assistant=cast(Assistant, UnreachableAssistant(Knowledge.from_settings(settings))))) as test_client:
         yield test_client
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 
 from bot.engine import BotMessage, Reply
+from bot.knowledge import Knowledge
 
 
 class AssistantReachedError(Exception):
@@ -23,7 +24,8 @@ class EmptyOutbox:
 class UnreachableAssistant:
     """Ready as far as /readyz can tell; any message that gets this far fails the test."""
 
-    def __init__(self) -> None:
+    def __init__(self, knowledge: Knowledge) -> None:
+        self.knowledge = knowledge  # the app serves the clinic's facts from it
         self.outbox = EmptyOutbox()
 
     async def respond(self, sender_id: str, text: str, *args: Any, **kwargs: Any) -> Any:

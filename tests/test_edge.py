@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from bot.knowledge import Knowledge
 from tests.no_model import EchoAssistant
 
 
@@ -16,7 +17,7 @@ def strict_client(settings):
         "rate_limit_per_conversation": "3/minute",
         "allowed_origins": ["https://clinic.example"],
     })
-    with TestClient(create_app(strict, assistant=EchoAssistant())) as client:
+    with TestClient(create_app(strict, assistant=EchoAssistant(Knowledge.from_settings(strict)))) as client:
         yield client
 
 

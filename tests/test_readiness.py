@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from bot.engine import Assistant
+from bot.knowledge import Knowledge
 from bot.settings import Settings
 from tests.no_model import UnreachableAssistant
 
@@ -19,9 +20,10 @@ from tests.no_model import UnreachableAssistant
 def test_not_ready_until_the_model_is_loaded(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     release = threading.Event()
 
-    def load(settings: Settings, model_path: Optional[Path] = None) -> UnreachableAssistant:
+    def load(settings: Settings, model_path: Optional[Path] = None,
+             knowledge: Optional[Knowledge] = None) -> UnreachableAssistant:
         assert release.wait(timeout=30), "the test never let the model load"
-        return UnreachableAssistant()
+        return UnreachableAssistant(knowledge or Knowledge.from_settings(settings))
 
     monkeypatch.setattr(Assistant, "load", load)
     with TestClient(create_app(settings)) as client:

@@ -19,6 +19,7 @@ from typing import Any, Callable, Dict, Iterator, List
 import pytest
 from fastapi.testclient import TestClient
 
+from bot.knowledge import Knowledge
 from bot.settings import Settings
 from tests.channels.fake_assistant import FakeAssistant
 
@@ -67,8 +68,8 @@ def channels_settings(make_httpserver, tmp_path_factory) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def fake() -> FakeAssistant:
-    return FakeAssistant()
+def fake(channels_settings: Settings) -> FakeAssistant:
+    return FakeAssistant(Knowledge.from_settings(channels_settings))
 
 
 @pytest.fixture(scope="session")

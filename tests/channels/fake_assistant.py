@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from bot.action_links import ActionLink, LinkKind
 from bot.answers import Button
 from bot.engine import BotMessage, Reply
+from bot.knowledge import Knowledge
 
 SESSION_LENGTH = "how long is a session"
 CRISIS = "I want to kill myself"
@@ -39,7 +40,8 @@ class AssistantDown(Exception):
 
 
 class FakeAssistant:
-    def __init__(self) -> None:
+    def __init__(self, knowledge: Knowledge) -> None:
+        self.knowledge = knowledge  # the app and the SMS keywords read the clinic from it
         self.received: Dict[str, List[Tuple[str, str]]] = defaultdict(list)  # conversation -> (channel, text)
         self.screened: Dict[str, List[str]] = defaultdict(list)
         self.failing = False
