@@ -22,6 +22,7 @@ from bot.knowledge import get_knowledge
 from bot.smtp import Email
 from bot.settings import get_settings
 from bot.staff_outbox import StaffOutbox
+from bot.storage.database import open_database
 
 FORM_SLOTS = ("consult_name", "consult_contact", "consult_time", "consult_consent")
 DETAILS = ("consult_name", "consult_contact", "consult_time")
@@ -162,7 +163,7 @@ class ActionSubmitConsultation(Action):
             subject=render_phrase(knowledge.library, "consultation_email_subject", clinic, request=request),
             text=render_phrase(knowledge.library, "consultation_email_body", clinic, request=request),
         )
-        ConsultationStore(StaffOutbox(get_settings().staff_db_path)).submit(request, clinic, email)
+        ConsultationStore(StaffOutbox(open_database(get_settings()))).submit(request, clinic, email)
         dispatcher.utter_message(response="utter_consultation_sent", clinic_name=clinic.name)
         return clear_form()
 

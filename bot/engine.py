@@ -39,6 +39,7 @@ from bot.safety import CrisisSignal, detect_crisis, warm_up
 from bot.settings import Settings
 from bot.smtp import Mailer
 from bot.staff_outbox import MessageKind, StaffOutbox
+from bot.storage.database import open_database
 
 CRISIS_TOPIC = "safety.crisis"
 FLAG_SLOT = "crisis_flag"
@@ -109,7 +110,7 @@ class Assistant:
         self.knowledge = knowledge
         check_destinations(knowledge.clinic, settings.staff_webhook_secret, settings.smtp)
         self.outbox = StaffOutbox(
-            settings.staff_db_path,
+            open_database(settings),
             settings.staff_retry,
             webhook_secret=settings.staff_webhook_secret,
             mailer=Mailer(settings.smtp) if settings.smtp else None,

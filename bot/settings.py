@@ -16,7 +16,8 @@ import yaml
 from pydantic import BaseSettings, Field, SecretStr, validator
 
 from bot.smtp import SmtpSettings
-from bot.staff_outbox import RetryPolicy
+from bot.storage.database import default_url
+from bot.storage.outbox import CHANNEL_RETRY, OutboxKind, OutboxPolicies, RetryPolicy
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -41,6 +42,10 @@ class Settings(BaseSettings):
     models_dir: Path = Path("models")
     build_dir: Path = Path(".build")
     var_dir: Path = Path("var")
+    database_url: str = Field(
+        "", description="SQLAlchemy URL of kapbot's own tables (outbox, requests, staff, channels); "
+        "empty: var_dir/kapbot.db (SQLite).",
+    )
     staff_retry: RetryPolicy = Field(
         RetryPolicy(), description="How long staff alerts and consultation requests are retried."
     )
@@ -94,6 +99,16 @@ class Settings(BaseSettings):
     def inside_project(cls, value: Path, values: dict) -> Path:
         return value if value.is_absolute() else values["project_dir"] / value
 
+    @validator("database_url", always=True)
+    def database_in_var_dir(cls, value: str, values: dict) -> str:
+        return value or ("var_dir" in values and default_url(values["var_dir"])) or value
+
+    @validator("staff_retry")
+    def alerts_outlast_channel_replies(cls, value: RetryPolicy) -> RetryPolicy:
+        """A crisis alert must never be given up before an ordinary channel reply would be."""
+        OutboxPolicies(by_kind={OutboxKind.alert: value, OutboxKind.channel_message: CHANNEL_RETRY})
+        return value
+
     @validator("env")
     def known_env(cls, value: str) -> str:
         if value not in {"development", "test", "production"}:
@@ -126,11 +141,6 @@ class Settings(BaseSettings):
     @property
     def sqlite_path(self) -> Path:
         return self.var_dir / "conversations.db"
-
-    @property
-    def staff_db_path(self) -> Path:
-        """Alerts and consultation requests on their way to the clinic's staff."""
-        return self.var_dir / "staff.db"
 
 
 @lru_cache(maxsize=1)

@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
+
+from bot.storage.database import open_database
+from bot.storage.tables import channel_inbox
 
 from tests.channels.conftest import channel_settings, open_client
 
@@ -23,7 +27,8 @@ def test_unconfigured_channels_answer_404(client, settings, method, path) -> Non
 
 def test_no_channel_state_is_made_while_channels_are_off(client, settings) -> None:
     client.post("/webhooks/telegram/webhook", json={"update_id": 1})
-    assert not (settings.var_dir / "channels.db").exists()
+    with open_database(settings).connect() as db:
+        assert db.execute(select(func.count()).select_from(channel_inbox)).scalar() == 0
     assert not (settings.var_dir / "channel_id.key").exists()
 
 

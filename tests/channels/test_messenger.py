@@ -13,6 +13,7 @@ from werkzeug import Response
 from tests.channels.conftest import (
     FB_APP_SECRET, FB_PAGE_TOKEN, FB_VERIFY_TOKEN, MESSENGER_SEND, requests_to, unique_int,
 )
+from bot.storage.database import open_database
 
 PATH = "/webhooks/facebook/webhook"
 
@@ -187,7 +188,7 @@ def test_the_consultation_form_over_messenger_with_quick_replies(channels_client
     post(channels_client, hook(event(psid, "Yes, contact me", quick_reply="/affirm")))
     assert "has been sent" in last_sent()["text"]
     conversation = runtime.conversation_id("messenger", psid)
-    [stored] = [s for s in ConsultationStore(StaffOutbox(settings.staff_db_path)).requests()
+    [stored] = [s for s in ConsultationStore(StaffOutbox(open_database(settings))).requests()
                 if s.request.conversation_id == conversation]
     assert (stored.request.name, stored.request.contact, stored.request.preferred_time) == (
         "Kai Moreno", "+14155550199", "evenings")

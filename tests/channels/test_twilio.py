@@ -9,6 +9,8 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from tests.channels.conftest import PUBLIC_URL, TWILIO_TOKEN, channel_settings, open_client, unique_number
+from bot.storage.database import open_database
+from tests.databases import database
 
 PATH = "/webhooks/twilio/webhook"
 
@@ -146,7 +148,7 @@ def test_a_stopped_number_in_crisis_alerts_staff_and_gets_no_sms(assistant, sett
     raw["alerts"] = {"webhook_url": make_httpserver.url_for(staff), "include_message_text": False}
     (tmp_path / "clinic.yml").write_text(json.dumps(raw))
     alerting = Assistant(assistant.agent, settings, Knowledge(settings.content_dir, tmp_path / "clinic.yml"))
-    alerting.outbox = StaffOutbox(tmp_path / "staff.db", RetryPolicy(first_delay=0.01, max_delay=0.05))
+    alerting.outbox = StaffOutbox(database(tmp_path), RetryPolicy(first_delay=0.01, max_delay=0.05))
     number = unique_number()
     with open_client(channel_settings(tmp_path, make_httpserver.url_for), alerting) as client:
         say(client, number, "STOP")
@@ -220,6 +222,6 @@ def test_the_consultation_form_over_sms_takes_details_from_sentences(channels_cl
     assert "+14155550101" in consent and "any time" in consent and "Reply 1 for Yes, contact me" in consent
     assert "has been sent" in "\n".join(say(channels_client, number, "1"))
     conversation = runtime.conversation_id("twilio", number)
-    [stored] = [s for s in ConsultationStore(StaffOutbox(settings.staff_db_path)).requests()
+    [stored] = [s for s in ConsultationStore(StaffOutbox(open_database(settings))).requests()
                 if s.request.conversation_id == conversation]
     assert (stored.request.name, stored.request.contact, stored.request.channel) == ("Sam", "+14155550101", "twilio")
