@@ -51,7 +51,7 @@ class RetryPolicy(BaseModel):
     max_tries: Optional[int] = Field(None, ge=1, description="Give up after this many tries; None: only by time.")
     timeout: float = Field(5.0, gt=0, description="Seconds one try may take.")
     stale_claim_after: float = Field(
-        300.0, gt=0, description="A row 'sending' this long belongs to a process that died: it may be taken over."
+        60.0, gt=0, description="A row 'sending' this long belongs to a process that died: it may be taken over."
     )
     erase_when_sent: bool = Field(False, description="Blank the payload once sent (it holds a visitor's words).")
 
@@ -74,7 +74,9 @@ class RetryPolicy(BaseModel):
 
 # Channel replies: 30 s, 60 s, ... capped at an hour, 8 tries (about an hour in all). A reply
 # that late is still worth having; one later than that only confuses the conversation.
-CHANNEL_RETRY = RetryPolicy(first_delay=30.0, max_delay=3600.0, max_tries=8, timeout=10.0, erase_when_sent=True)
+# A try there is up to three provider calls with their own backoff (api/channels/outbound.py): a longer claim.
+CHANNEL_RETRY = RetryPolicy(first_delay=30.0, max_delay=3600.0, max_tries=8, timeout=10.0,
+                            stale_claim_after=300.0, erase_when_sent=True)
 
 
 class WeakAlertPolicy(ValueError):
@@ -118,6 +120,7 @@ class OutboxRow(BaseModel):
     state: OutboxState
     attempts: int
     next_attempt_at: float
+    claimed_at: Optional[float]
     last_error: Optional[str]
     created_at: float
 
@@ -165,8 +168,8 @@ class Outbox:
             found = db.execute(select(table).where(table.c.id == row_id)).first()
         return None if found is None else OutboxRow(**found._mapping)
 
-    def claim(self, row: OutboxRow) -> bool:
-        """Take a due row for sending; False if it is not due, or another sender has it."""
+    def claim(self, row: OutboxRow) -> Optional[OutboxRow]:
+        """Take a due row for sending and return it as it now is; None if it is not due, or another sender has it."""
         now = time.time()
         stale = now - self.policies.of(row.kind).stale_claim_after
         with self.engine.begin() as db:
@@ -175,53 +178,57 @@ class Outbox:
                 or_(and_(table.c.state == OutboxState.pending.value, table.c.next_attempt_at <= now),
                     and_(table.c.state == OutboxState.sending.value, table.c.claimed_at < stale)),
             )).values(state=OutboxState.sending.value, claimed_at=now))
-            return taken.rowcount == 1
+            if taken.rowcount != 1:
+                return None
+            return OutboxRow(**db.execute(select(table).where(table.c.id == row.id)).one()._mapping)
 
-    def release(self, row: OutboxRow) -> None:
+    def release(self, claimed: OutboxRow) -> None:
         """Give a claimed row back untried (the process is going away): a later sender takes it."""
-        self._update(row.id, state=OutboxState.pending.value, claimed_at=None)
+        self._record(claimed, state=OutboxState.pending.value)
 
-    def settle(self, row: OutboxRow, outcome: Outcome) -> OutboxState:
-        """Record a claimed row's try by its kind's policy; returns where it now stands."""
-        policy = self.policies.of(row.kind)
-        tries = row.attempts + (1 if outcome.counted else 0)
-        label = f"{row.kind.value} {row.id}"
+    def settle(self, claimed: OutboxRow, outcome: Outcome) -> Optional[OutboxState]:
+        """Record a claimed row's try by its kind's policy; returns where it now stands.
+
+        None when the claim was lost meanwhile (it went stale and another sender took the row).
+        """
+        policy = self.policies.of(claimed.kind)
+        tries = claimed.attempts + (1 if outcome.counted else 0)
+        label = f"{claimed.kind.value} {claimed.id}"
         now = time.time()
         if outcome.error is None:
-            payload = "{}" if policy.erase_when_sent else row.payload
-            self._update(row.id, state=OutboxState.sent.value, attempts=tries, last_error=None,
-                         claimed_at=None, payload=payload)
+            state, delay = OutboxState.sent, 0.0
+        elif outcome.counted and (not outcome.retryable or policy.spent(tries, claimed.created_at, now)):
+            state, delay = OutboxState.failed, 0.0
+        else:
+            state = OutboxState.pending
+            delay = outcome.retry_after if outcome.retry_after is not None else policy.delay(max(tries, 1))
+        payload = "{}" if state is OutboxState.sent and policy.erase_when_sent else claimed.payload
+        if not self._record(claimed, state=state.value, attempts=tries, last_error=outcome.error,
+                            next_attempt_at=now + delay, payload=payload):
+            logger.warning("%s: its claim went stale during the try; the other sender's record stands", label)
+            return None
+        if state is OutboxState.sent:
             logger.info("%s sent", label)
-            return OutboxState.sent
-        if outcome.counted and (not outcome.retryable or policy.spent(tries, row.created_at, now)):
-            self._update(row.id, state=OutboxState.failed.value, attempts=tries, last_error=outcome.error,
-                         claimed_at=None)
+        elif state is OutboxState.failed:
             logger.error("%s could not be delivered after %s tries (%s)", label, tries, outcome.error)
-            return OutboxState.failed
-        delay = outcome.retry_after if outcome.retry_after is not None else policy.delay(max(tries, 1))
-        self._update(row.id, state=OutboxState.pending.value, attempts=tries, last_error=outcome.error,
-                     claimed_at=None, next_attempt_at=now + delay)
-        logger.warning("%s try %s failed (%s): next in %.1f s", label, tries, outcome.error, delay)
-        return OutboxState.pending
+        else:
+            logger.warning("%s try %s failed (%s): next in %.1f s", label, tries, outcome.error, delay)
+        return state
 
     async def deliver(self, row_id: int, send: Sender) -> Optional[OutboxState]:
-        """Try one row until it is sent or failed; None when another sender holds it."""
+        """Try one row until it is sent or failed (by this sender or another); None if it was deleted."""
         while True:
             row = self.row(row_id)
             if row is None or row.state in FINAL:  # None: purged meanwhile
                 return None if row is None else row.state
-            if row.state is OutboxState.pending:
-                await asyncio.sleep(max(0.0, row.next_attempt_at - time.time()))
-            if not self.claim(row):
-                if row.state is OutboxState.sending:  # a live claim: not ours to follow
-                    return None
-                continue  # taken or rescheduled meanwhile: look again
-            try:
-                outcome = await send(row)
-            except asyncio.CancelledError:
-                self.release(row)
-                raise
-            state = self.settle(row, outcome)
+            # Wait until it is due, or until another sender's claim would be stale (it may have died).
+            ready_at = row.next_attempt_at if row.state is OutboxState.pending else (
+                (row.claimed_at or 0.0) + self.policies.of(row.kind).stale_claim_after)
+            await asyncio.sleep(max(0.0, ready_at - time.time()))
+            claimed = self.claim(row)
+            if claimed is None:
+                continue  # taken, settled or rescheduled meanwhile: look again
+            state = await self._try(claimed, send)
             if state in FINAL:
                 return state
 
@@ -236,15 +243,24 @@ class Outbox:
         for row in self.rows(kinds, [OutboxState.pending]):
             if row.ordering_key is not None and row.ordering_key in blocked:
                 continue
-            if not self.claim(row):
+            claimed = self.claim(row)
+            if claimed is None:
                 if row.ordering_key is not None:
                     blocked.add(row.ordering_key)
                 continue
-            state = self.settle(row, await send(row))
+            state = await self._try(claimed, send)
             sent += state is OutboxState.sent
             if state is OutboxState.pending and row.ordering_key is not None:
                 blocked.add(row.ordering_key)
         return sent
+
+    async def _try(self, claimed: OutboxRow, send: Sender) -> Optional[OutboxState]:
+        try:
+            outcome = await send(claimed)
+        except asyncio.CancelledError:  # the process is going away: the row is not lost, nor counted
+            self.release(claimed)
+            raise
+        return self.settle(claimed, outcome)
 
     def requeue_abandoned(self, kinds: Iterable[OutboxKind]) -> int:
         """Rows a dead process left 'sending' go back to pending."""
@@ -271,6 +287,10 @@ class Outbox:
         """Delete every row carrying ``ref`` (a request past retention), in the caller's transaction."""
         db.execute(table.delete().where(and_(table.c.kind == kind.value, table.c.ref == ref)))
 
-    def _update(self, row_id: int, **values: object) -> None:
+    def _record(self, claimed: OutboxRow, **values: object) -> bool:
+        """Update a row only while this sender's claim holds (fencing by the claim's time)."""
         with self.engine.begin() as db:
-            db.execute(table.update().where(table.c.id == row_id).values(**values))
+            return db.execute(table.update().where(and_(
+                table.c.id == claimed.id, table.c.state == OutboxState.sending.value,
+                table.c.claimed_at == claimed.claimed_at,
+            )).values(claimed_at=None, **values)).rowcount == 1
