@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     models_dir: Path = Path("models")
     build_dir: Path = Path(".build")
     var_dir: Path = Path("var")
+    # Empty means var_dir/kapbot.db, resolved when used (``database``) so a copy of the
+    # settings with another var_dir gets its own database.
     database_url: str = Field(
         "", description="SQLAlchemy URL of kapbot's own tables (outbox, requests, staff, channels); "
         "empty: var_dir/kapbot.db (SQLite).",
@@ -99,10 +101,6 @@ class Settings(BaseSettings):
     def inside_project(cls, value: Path, values: dict) -> Path:
         return value if value.is_absolute() else values["project_dir"] / value
 
-    @validator("database_url", always=True)
-    def database_in_var_dir(cls, value: str, values: dict) -> str:
-        return value or ("var_dir" in values and default_url(values["var_dir"])) or value
-
     @validator("staff_retry")
     def alerts_outlast_channel_replies(cls, value: RetryPolicy) -> RetryPolicy:
         """A crisis alert must never be given up before an ordinary channel reply would be."""
@@ -137,6 +135,11 @@ class Settings(BaseSettings):
         if self.allowed_origins:
             return self.allowed_origins
         return [f"http://{host}:{self.port}" for host in dict.fromkeys((self.host, "127.0.0.1", "localhost"))]
+
+    @property
+    def database(self) -> str:
+        """The URL kapbot's own tables live at."""
+        return self.database_url or default_url(self.var_dir)
 
     @property
     def sqlite_path(self) -> Path:

@@ -153,9 +153,12 @@ def test_staff_alerts_may_never_give_up_before_channel_replies() -> None:
 
 
 def test_the_database_url_is_a_setting(tmp_path: Path, monkeypatch) -> None:
-    assert Settings(var_dir=tmp_path).database_url == f"sqlite:///{tmp_path / DATABASE_FILE}"
+    assert Settings(var_dir=tmp_path).database == f"sqlite:///{tmp_path / DATABASE_FILE}"
+    moved = Settings(var_dir=tmp_path).copy(update={"var_dir": tmp_path / "other"})
+    assert moved.database == f"sqlite:///{tmp_path / 'other' / DATABASE_FILE}"  # follows its var dir
     monkeypatch.setenv("KAPBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'elsewhere.db'}")
-    assert Settings(var_dir=tmp_path).database_url.endswith("elsewhere.db")
+    assert Settings(var_dir=tmp_path).database.endswith("elsewhere.db")
+    assert open_database(Settings(var_dir=tmp_path)).url.database == str(tmp_path / "elsewhere.db")
 
 
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path: Path) -> None:

@@ -68,9 +68,9 @@ def insert_new(engine: Engine, table: Table, values: Mapping[str, Any]) -> bool:
 
 
 def open_database(settings: "Settings") -> Engine:
-    """The engine for ``settings.database_url``, with what older releases left in the var dir moved in."""
+    """The engine for ``settings.database``, with what older releases left in the var dir moved in."""
     from bot.storage.legacy import import_legacy_files
 
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database)
     import_legacy_files(engine, settings.var_dir)
     return engine

@@ -33,6 +33,11 @@ class OutboxKind(str, Enum):
     consultation = "consultation"
     channel_message = "channel_message"
 
+    @property
+    def label(self) -> str:
+        """How the logs name a row of this kind (operators grep for "staff alert")."""
+        return {"alert": "staff alert", "consultation": "staff consultation"}.get(self.value, "channel reply")
+
 
 class OutboxState(str, Enum):
     pending = "pending"
@@ -193,7 +198,7 @@ class Outbox:
         """
         policy = self.policies.of(claimed.kind)
         tries = claimed.attempts + (1 if outcome.counted else 0)
-        label = f"{claimed.kind.value} {claimed.id}"
+        label = f"{claimed.kind.label} {claimed.id}"
         now = time.time()
         if outcome.error is None:
             state, delay = OutboxState.sent, 0.0
