@@ -166,3 +166,24 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path: Path) -> None:
     with engine.connect() as db:
         assert db.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert db.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_an_older_channels_db_is_moved_in_with_its_dedupe_and_unsent_calls(tmp_path: Path) -> None:
+    with sqlite3.connect(tmp_path / "channels.db") as db:  # the previous release's schema, abridged
+        db.executescript("""
+            CREATE TABLE inbox (channel TEXT NOT NULL, message_id TEXT NOT NULL, conversation_id TEXT NOT NULL,
+                status TEXT NOT NULL, received_at REAL NOT NULL, PRIMARY KEY (channel, message_id));
+            CREATE TABLE outbox (id INTEGER PRIMARY KEY, channel TEXT NOT NULL, conversation_id TEXT NOT NULL,
+                method TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'pending',
+                attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at REAL NOT NULL DEFAULT 0,
+                claimed_at REAL, last_error TEXT, created_at REAL NOT NULL);
+            INSERT INTO inbox VALUES ('telegram', 'm-9', 'telegram-abc', 'answered', 1767225600);
+            INSERT INTO outbox (channel, conversation_id, method, payload, status, attempts, created_at)
+                VALUES ('telegram', 'telegram-abc', 'sendMessage', '{"text": "later"}', 'sending', 2, 1767225600),
+                       ('telegram', 'telegram-abc', 'sendMessage', '{}', 'sent', 1, 1767225600);
+        """)
+    store = ChannelStore(open_database(Settings(var_dir=tmp_path)))
+    assert not store.claim("telegram", "m-9", "telegram-abc")  # answered before the upgrade: still a redelivery
+    [call] = store.pending()  # the unsent one only; its dead sender's claim is dropped
+    assert (call.channel, call.method, call.payload, call.attempts) == ("telegram", "sendMessage", {"text": "later"}, 2)
+    assert not (tmp_path / "channels.db").exists() and (tmp_path / "channels.db.imported").exists()

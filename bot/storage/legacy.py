@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Tuple
 
@@ -83,7 +84,7 @@ def import_legacy_files(engine: Engine, var_dir: Path) -> int:
 
 def _import(engine: Engine, path: Path, mapping: Mapping) -> int:
     batches: List[Tuple[Table, List[Row]]] = []
-    with sqlite3.connect(path) as old:
+    with closing(sqlite3.connect(path)) as old:
         old.row_factory = sqlite3.Row
         present = {row[0] for row in old.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         for old_table, (table, convert) in mapping.items():
