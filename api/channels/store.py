@@ -17,13 +17,14 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from pydantic import BaseModel
 from sqlalchemy import and_, select
 from sqlalchemy.engine import Engine
 
-from bot.storage.database import insert_new
+from bot.storage.database import insert_new, sqlite_file
 from bot.storage.outbox import CHANNEL_RETRY, Outbox, OutboxKind, OutboxPolicies, OutboxState, RetryPolicy
 from bot.storage.outbox import OutboxRow as StoredRow
 from bot.storage.tables import channel_inbox, channel_options, channel_optouts, channel_payload_keys
@@ -65,6 +66,11 @@ class ChannelStore:
     def __init__(self, engine: Engine, policy: RetryPolicy = CHANNEL_RETRY) -> None:
         self.engine = engine
         self.outbox = Outbox(engine, channel_policies(policy))
+
+    @property
+    def path(self) -> Optional[Path]:
+        """The SQLite file the channels' rows are in (shared with the rest of kapbot); None for a server database."""
+        return sqlite_file(self.engine)
 
     # inbox ---------------------------------------------------------------
 

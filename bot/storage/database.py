@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 from sqlalchemy import Table, event
 from sqlalchemy.engine import Engine, create_engine, make_url
@@ -26,6 +26,12 @@ DATABASE_FILE = "kapbot.db"
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
+
+
+def sqlite_file(engine: Engine) -> Optional[Path]:
+    """The file of a SQLite database; None for a server database."""
+    database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+    return Path(database) if database else None
 
 
 def default_url(var_dir: Path) -> str:

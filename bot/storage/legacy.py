@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 
 from bot.log import logger
 from bot.storage import tables
+from bot.storage.database import sqlite_file
 
 Row = Dict[str, Any]
 # old table -> (new table, how an old row becomes a new one)
@@ -75,9 +76,11 @@ UNSENT = {"alerts": "status != 'sent'", "staff_messages": "status != 'sent'", "o
 def import_legacy_files(engine: Engine, var_dir: Path) -> int:
     """Move what older releases left in ``var_dir`` into ``engine``'s database; returns rows moved."""
     moved = 0
+    current = sqlite_file(engine)
     for name, mapping in FILES.items():
         path = var_dir / name
-        if path.exists() and path.resolve() != _database_file(engine):
+        # KAPBOT_DATABASE_URL may name an old file itself: that one is the database now, not a leftover.
+        if path.exists() and (current is None or path.resolve() != current.resolve()):
             moved += _import(engine, path, mapping)
     return moved
 
@@ -110,8 +113,3 @@ def _import(engine: Engine, path: Path, mapping: Mapping) -> int:
 def _known_columns(table: Table, rows: Iterable[Row]) -> List[Row]:
     names = set(table.c.keys())
     return [{k: v for k, v in row.items() if k in names} for row in rows]
-
-
-def _database_file(engine: Engine) -> Path:
-    database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
-    return Path(database).resolve() if database else Path("/nonexistent")
