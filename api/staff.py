@@ -29,6 +29,7 @@ from bot.flagged import flagged_conversations
 from bot.settings import Settings
 from bot.staff_inbox import AuditAction, StaffDirectory
 from bot.staff_outbox import StaffOutbox
+from bot.storage.database import open_database
 
 PREFIX = "/staff"
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates" / "staff"))
@@ -65,8 +66,8 @@ class StaffInbox:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.directory = StaffDirectory(settings.staff_db_path)
-        self.requests = ConsultationStore(StaffOutbox(settings.staff_db_path, settings.staff_retry))
+        self.directory = StaffDirectory(open_database(settings))
+        self.requests = ConsultationStore(StaffOutbox(open_database(settings), settings.staff_retry))
         self.signer = SessionSigner(settings)
         self.login_limits = LoginLimits()
 

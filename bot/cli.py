@@ -12,6 +12,7 @@ import typer
 from bot.curation_report import ReportFormat
 from bot.settings import Settings, get_settings
 from bot.staff_outbox import StaffOutbox
+from bot.storage.database import open_database
 
 app = typer.Typer(help="kapbot: a patient-education assistant for KAP clinics.", no_args_is_help=True)
 
@@ -207,7 +208,7 @@ def report(
 
 
 def _outbox(settings: Settings) -> StaffOutbox:
-    return StaffOutbox(settings.staff_db_path, settings.staff_retry)
+    return StaffOutbox(open_database(settings), settings.staff_retry)
 
 
 @app.command()
@@ -276,7 +277,7 @@ def staff_add(
     else:  # hidden, asked twice: a typo would lock the user out
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        StaffDirectory(_settings().staff_db_path).add_user(username, SecretStr(password))
+        StaffDirectory(open_database(_settings())).add_user(username, SecretStr(password))
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     typer.echo(f"staff user {username!r} can now log in at /staff")

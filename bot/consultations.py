@@ -1,8 +1,8 @@
 """Consultation requests a visitor agreed to send, and their way to the clinic's staff.
 
-A request is stored with the visitor's consent, together with one staff-outbox
-message per destination that ``clinic.yml`` names, in one transaction: a
-request is never stored without being on its way, nor sent without a record.
+A request is stored with the visitor's consent, together with one outbox row
+per destination that ``clinic.yml`` names, in one transaction: a request is
+never stored without being on its way, nor sent without a record.
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from enum import Enum
 from typing import Dict, Iterable, List, Optional
 
 from pydantic import BaseModel, Field, SecretStr, validator
+from sqlalchemy import select
 
 from bot.clinic import Clinic
 from bot.contact_details import ContactKind
@@ -18,20 +19,7 @@ from bot.errors import ConfigError
 from bot.smtp import Email, SmtpSettings
 from bot.staff_destinations import email_address
 from bot.staff_outbox import DeliveryStatus, MessageKind, StaffOutbox
-
-# Where the clinic's team is with a request (the staff inbox sets it); tables made before
-# the inbox existed get the column on start (ALTER TABLE in ConsultationStore).
-STAFF_STATUS_COLUMN = (
-    "staff_status TEXT NOT NULL DEFAULT 'new' CHECK (staff_status IN ('new', 'contacted', 'closed'))"
-)
-SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS consultation_requests (id INTEGER PRIMARY KEY,"
-    " conversation_id TEXT NOT NULL, channel TEXT NOT NULL, name TEXT NOT NULL,"
-    " contact TEXT NOT NULL, contact_kind TEXT NOT NULL, preferred_time TEXT,"
-    " consent INTEGER NOT NULL CHECK (consent = 1), created_at TEXT NOT NULL,"
-    f" {STAFF_STATUS_COLUMN})"
-)
-
+from bot.storage.tables import consultation_requests as table
 
 class StaffStatus(str, Enum):
     """The clinic's own follow-up of a request, independent of its delivery."""
@@ -97,15 +85,11 @@ def check_destinations(clinic: Clinic, webhook_secret: Optional[SecretStr], smtp
 
 
 class ConsultationStore:
-    """Requests, kept in the staff outbox's database beside their deliveries."""
+    """Requests, kept in kapbot's database beside the outbox rows that deliver them."""
 
     def __init__(self, outbox: StaffOutbox) -> None:
         self.outbox = outbox
-        with outbox.connect() as db:
-            db.execute(SCHEMA)
-            columns = {row[1] for row in db.execute("PRAGMA table_info(consultation_requests)")}
-            if "staff_status" not in columns:
-                db.execute(f"ALTER TABLE consultation_requests ADD COLUMN {STAFF_STATUS_COLUMN}")
+        self.engine = outbox.engine
 
     def submit(self, request: ConsultationRequest, clinic: Clinic, email: Email) -> int:
         """Store the request and queue it to every destination; returns its id.
@@ -116,14 +100,14 @@ class ConsultationStore:
         if not destinations:
             raise ConfigError("no consultation destination is configured in clinic.yml")
         self.purge(clinic.retention_days)
-        with self.outbox.connect() as db:
-            cursor = db.execute(
-                "INSERT INTO consultation_requests (conversation_id, channel, name, contact, contact_kind,"
-                " preferred_time, consent, created_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
-                (request.conversation_id, request.channel, request.name, request.contact,
-                 request.contact_kind.value, request.preferred_time, request.created_at.isoformat()),
-            )
-            request_id = int(cursor.lastrowid or 0)
+        with self.engine.begin() as db:
+            result = db.execute(table.insert().values(
+                conversation_id=request.conversation_id, channel=request.channel, name=request.name,
+                contact=request.contact, contact_kind=request.contact_kind.value,
+                preferred_time=request.preferred_time, consent=True, created_at=request.created_at.isoformat(),
+                staff_status=StaffStatus.new.value,
+            ))
+            request_id = int(result.inserted_primary_key[0])
             notice = RequestNotice(request_id=request_id, clinic=clinic.name, **request.dict(
                 include={"name", "contact", "contact_kind", "preferred_time", "channel", "created_at"}))
             for destination in destinations:
@@ -136,43 +120,38 @@ class ConsultationStore:
         if keep_days is None:
             return 0
         cutoff = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=keep_days)).isoformat()
-        with self.outbox.connect() as db:
-            expired = [row[0] for row in db.execute(
-                "SELECT id FROM consultation_requests WHERE created_at < ?", (cutoff,))]
+        with self.engine.begin() as db:
+            expired = [row.id for row in db.execute(select(table.c.id).where(table.c.created_at < cutoff))]
             for request_id in expired:
-                db.execute("DELETE FROM staff_messages WHERE kind = ? AND ref = ?",
-                           (MessageKind.consultation.value, request_id))
-                db.execute("DELETE FROM consultation_requests WHERE id = ?", (request_id,))
+                self.outbox.forget(db, request_id)
+                db.execute(table.delete().where(table.c.id == request_id))
         self.outbox.purge(keep_days)
         return len(expired)
 
     def set_staff_status(self, request_id: int, status: StaffStatus) -> bool:
         """Record the team's follow-up; False when no such request (deleted, or never was)."""
-        with self.outbox.connect() as db:
-            cursor = db.execute("UPDATE consultation_requests SET staff_status = ? WHERE id = ?",
-                                (status.value, request_id))
-            return cursor.rowcount == 1
+        with self.engine.begin() as db:
+            result = db.execute(table.update().where(table.c.id == request_id).values(staff_status=status.value))
+            return result.rowcount == 1
 
     def requests(self, pending_only: bool = False) -> List[StoredRequest]:
-        with self.outbox.connect() as db:
-            rows = db.execute(
-                "SELECT id, conversation_id, channel, name, contact, contact_kind, preferred_time, created_at,"
-                " staff_status FROM consultation_requests ORDER BY id"
-            ).fetchall()
+        with self.engine.connect() as db:
+            rows = db.execute(select(table).order_by(table.c.id)).fetchall()
         deliveries: Dict[int, Dict[str, DeliveryStatus]] = {}
         for message in self.outbox.messages(MessageKind.consultation):
             deliveries.setdefault(message.ref or 0, {})[message.destination] = message.status
         stored = []
         for r in rows:
-            states = deliveries.get(r[0], {})
+            states = deliveries.get(r.id, {})
             stored.append(StoredRequest(
-                id=r[0],
-                request=ConsultationRequest(conversation_id=r[1], channel=r[2], name=r[3], contact=r[4],
-                                            contact_kind=r[5], preferred_time=r[6], consent=True,
-                                            created_at=r[7]),
+                id=r.id,
+                request=ConsultationRequest(conversation_id=r.conversation_id, channel=r.channel, name=r.name,
+                                            contact=r.contact, contact_kind=r.contact_kind,
+                                            preferred_time=r.preferred_time, consent=True,
+                                            created_at=r.created_at),
                 delivery=_delivery(states.values()),
                 destinations=states,
-                staff_status=r[8],
+                staff_status=r.staff_status,
             ))
         return [s for s in stored if s.delivery is not Delivery.delivered] if pending_only else stored
 

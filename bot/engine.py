@@ -56,6 +56,7 @@ from bot.safety import CrisisSignal, detect_crisis, warm_up
 from bot.settings import Settings
 from bot.smtp import Mailer
 from bot.staff_outbox import MessageKind, StaffOutbox
+from bot.storage.database import open_database
 
 __all__ = ["Assistant", "BotMessage", "Reply", "latest_model"]  # channels and benches import these from here
 
@@ -92,7 +93,7 @@ def staff_outbox(settings: Settings, knowledge: Knowledge) -> StaffOutbox:
     names a destination the settings cannot sign or mail to."""
     check_destinations(knowledge.clinic, settings.staff_webhook_secret, settings.smtp)
     return StaffOutbox(
-        settings.staff_db_path,
+        open_database(settings),
         settings.staff_retry,
         webhook_secret=settings.staff_webhook_secret,
         mailer=Mailer(settings.smtp) if settings.smtp else None,

@@ -19,7 +19,8 @@ from pydantic import BaseSettings, Field, SecretStr, validator
 
 from bot.content_files import TERMINOLOGY_FILE
 from bot.smtp import SmtpSettings
-from bot.staff_outbox import RetryPolicy
+from bot.storage.database import default_url
+from bot.storage.outbox import CHANNEL_RETRY, OutboxKind, OutboxPolicies, RetryPolicy
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -44,6 +45,12 @@ class Settings(BaseSettings):
     models_dir: Path = Path("models")
     build_dir: Path = Path(".build")
     var_dir: Path = Path("var")
+    # Empty means var_dir/kapbot.db, resolved when used (``database``) so a copy of the
+    # settings with another var_dir gets its own database.
+    database_url: str = Field(
+        "", description="SQLAlchemy URL of kapbot's own tables (outbox, requests, staff, channels); "
+        "empty: var_dir/kapbot.db (SQLite).",
+    )
     staff_retry: RetryPolicy = Field(
         RetryPolicy(), description="How long staff alerts and consultation requests are retried."
     )
@@ -97,6 +104,12 @@ class Settings(BaseSettings):
     def inside_project(cls, value: Path, values: dict) -> Path:
         return value if value.is_absolute() else values["project_dir"] / value
 
+    @validator("staff_retry")
+    def alerts_outlast_channel_replies(cls, value: RetryPolicy) -> RetryPolicy:
+        """A crisis alert must never be given up before an ordinary channel reply would be."""
+        OutboxPolicies(by_kind={OutboxKind.alert: value, OutboxKind.channel_message: CHANNEL_RETRY})
+        return value
+
     @validator("env")
     def known_env(cls, value: str) -> str:
         if value not in {"development", "test", "production"}:
@@ -146,14 +159,14 @@ class Settings(BaseSettings):
         return [f"http://{host}:{self.port}" for host in dict.fromkeys((self.host, "127.0.0.1", "localhost"))]
 
     @property
+    def database(self) -> str:
+        """The URL kapbot's own tables live at."""
+        return self.database_url or default_url(self.var_dir)
+
+    @property
     def sqlite_path(self) -> Path:
         """Rasa's conversation store and the curators' log of unsure questions."""
         return self.var_dir / "conversations.db"
-
-    @property
-    def staff_db_path(self) -> Path:
-        """Alerts and consultation requests on their way to the clinic's staff."""
-        return self.var_dir / "staff.db"
 
 
 @lru_cache(maxsize=1)

@@ -1,34 +1,24 @@
-"""The staff inbox's own records, in the staff database beside the outbox (``var/staff.db``):
+"""The staff inbox's own records, in kapbot's database (bot/storage/tables.py):
 who may log in (``staff_users``, argon2 hashes), what they did (``staff_audit``) and
 their notes on flagged conversations (``staff_notes``).
 
-sqlite3 like bot/consultations.py and bot/staff_outbox.py, which share the file.
 The audit never holds a password, nor a visitor's words.
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
-import sqlite3
 from enum import Enum
-from pathlib import Path
 from typing import Dict, List, Optional
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import BaseModel, SecretStr
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
 
-SCHEMA = (
-    # session_epoch: a session cookie names the epoch it began in; logout or a new password
-    # moves it on, so copies of older cookies stop working at once (not only after the idle time).
-    "CREATE TABLE IF NOT EXISTS staff_users (username TEXT PRIMARY KEY, password_hash TEXT NOT NULL,"
-    " created_at TEXT NOT NULL, session_epoch INTEGER NOT NULL DEFAULT 0)",
-    "CREATE TABLE IF NOT EXISTS staff_audit (id INTEGER PRIMARY KEY, at TEXT NOT NULL, who TEXT NOT NULL,"
-    " action TEXT NOT NULL, target TEXT)",
-    "CREATE TABLE IF NOT EXISTS staff_notes (id INTEGER PRIMARY KEY, conversation_id TEXT NOT NULL,"
-    " author TEXT NOT NULL, note TEXT NOT NULL, created_at TEXT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS staff_notes_conversation ON staff_notes (conversation_id)",
-)
+from bot.storage.tables import staff_audit, staff_notes, staff_users
+
 USERNAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
 MIN_PASSWORD = 10
 # A hash to verify against when the user does not exist, so a wrong name takes as long as a wrong password.
@@ -66,15 +56,8 @@ def _now() -> str:
 class StaffDirectory:
     """Users, audit and notes of the staff inbox."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self.connect() as db:
-            for statement in SCHEMA:
-                db.execute(statement)
-
-    def connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=10)
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
 
     # Users
 
@@ -85,73 +68,72 @@ class StaffDirectory:
         if len(password.get_secret_value()) < MIN_PASSWORD:
             raise ValueError(f"a password needs at least {MIN_PASSWORD} characters")
         hashed = _HASHER.hash(password.get_secret_value())
-        with self.connect() as db:
-            db.execute(
-                "INSERT INTO staff_users (username, password_hash, created_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash,"
-                " session_epoch = session_epoch + 1",
-                (username, hashed, _now()),
-            )
+        with self.engine.begin() as db:
+            changed = db.execute(staff_users.update().where(staff_users.c.username == username).values(
+                password_hash=hashed, session_epoch=staff_users.c.session_epoch + 1)).rowcount
+            if not changed:
+                db.execute(staff_users.insert().values(username=username, password_hash=hashed, created_at=_now(),
+                                                       session_epoch=0))
         self.audit("cli", AuditAction.user_added, username)
 
     def has_users(self) -> bool:
-        with self.connect() as db:
-            return db.execute("SELECT 1 FROM staff_users LIMIT 1").fetchone() is not None
+        with self.engine.connect() as db:
+            return db.execute(select(staff_users.c.username).limit(1)).first() is not None
 
     def session_epoch(self, username: str) -> Optional[int]:
         """The user's current session epoch; None when there is no such user (any more)."""
-        with self.connect() as db:
-            row = db.execute("SELECT session_epoch FROM staff_users WHERE username = ?", (username,)).fetchone()
-        return None if row is None else int(row[0])
+        with self.engine.connect() as db:
+            epoch = db.execute(select(staff_users.c.session_epoch).where(staff_users.c.username == username)).scalar()
+        return None if epoch is None else int(epoch)
 
     def end_sessions(self, username: str) -> None:
         """Every session of the user ends (logout): cookies of the old epoch are refused."""
-        with self.connect() as db:
-            db.execute("UPDATE staff_users SET session_epoch = session_epoch + 1 WHERE username = ?", (username,))
+        with self.engine.begin() as db:
+            db.execute(staff_users.update().where(staff_users.c.username == username).values(
+                session_epoch=staff_users.c.session_epoch + 1))
 
     def verify(self, username: str, password: str) -> bool:
         """True when the password is the user's; an unknown user costs the same argon2 work."""
-        with self.connect() as db:
-            row = db.execute("SELECT password_hash FROM staff_users WHERE username = ?", (username,)).fetchone()
+        with self.engine.connect() as db:
+            stored = db.execute(select(staff_users.c.password_hash).where(staff_users.c.username == username)).scalar()
         try:
-            ok = _HASHER.verify(row[0] if row else _DUMMY_HASH, password)
+            ok = _HASHER.verify(stored or _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):
             return False
-        if ok and row and _HASHER.check_needs_rehash(row[0]):  # argon2's parameters grew since
-            with self.connect() as db:
-                db.execute("UPDATE staff_users SET password_hash = ? WHERE username = ?",
-                           (_HASHER.hash(password), username))
-        return ok and row is not None
+        if ok and stored and _HASHER.check_needs_rehash(stored):  # argon2's parameters grew since
+            with self.engine.begin() as db:
+                db.execute(staff_users.update().where(staff_users.c.username == username).values(
+                    password_hash=_HASHER.hash(password)))
+        return ok and stored is not None
 
     # Audit
 
     def audit(self, who: str, action: AuditAction, target: Optional[str] = None) -> None:
-        with self.connect() as db:
-            db.execute("INSERT INTO staff_audit (at, who, action, target) VALUES (?, ?, ?, ?)",
-                       (_now(), who[:64], action.value, target))
+        with self.engine.begin() as db:
+            db.execute(staff_audit.insert().values(at=_now(), who=who[:64], action=action.value, target=target))
 
     def audit_log(self) -> List[AuditEntry]:
-        with self.connect() as db:
-            rows = db.execute("SELECT at, who, action, target FROM staff_audit ORDER BY id").fetchall()
-        return [AuditEntry(at=r[0], who=r[1], action=r[2], target=r[3]) for r in rows]
+        with self.engine.connect() as db:
+            rows = db.execute(select(staff_audit).order_by(staff_audit.c.id)).fetchall()
+        return [AuditEntry(at=r.at, who=r.who, action=r.action, target=r.target) for r in rows]
 
     # Notes
 
     def add_note(self, conversation_id: str, author: str, note: str) -> None:
-        with self.connect() as db:
-            db.execute("INSERT INTO staff_notes (conversation_id, author, note, created_at) VALUES (?, ?, ?, ?)",
-                       (conversation_id, author, note, _now()))
+        with self.engine.begin() as db:
+            db.execute(staff_notes.insert().values(conversation_id=conversation_id, author=author, note=note,
+                                                   created_at=_now()))
         self.audit(author, AuditAction.note, conversation_id)
 
     def notes(self, keep_days: Optional[int] = None) -> Dict[str, List[StaffNote]]:
         """Every note, by conversation, oldest first; notes past ``keep_days`` are deleted first."""
-        with self.connect() as db:
+        with self.engine.begin() as db:
             if keep_days is not None:  # notes obey the clinic's data_retention, like the chat they are about
                 cutoff = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=keep_days)).isoformat(timespec="seconds")
-                db.execute("DELETE FROM staff_notes WHERE created_at < ?", (cutoff,))
-            rows = db.execute(
-                "SELECT conversation_id, author, note, created_at FROM staff_notes ORDER BY id").fetchall()
+                db.execute(staff_notes.delete().where(staff_notes.c.created_at < cutoff))
+            rows = db.execute(select(staff_notes).order_by(staff_notes.c.id)).fetchall()
         found: Dict[str, List[StaffNote]] = {}
         for r in rows:
-            found.setdefault(r[0], []).append(StaffNote(conversation_id=r[0], author=r[1], note=r[2], created_at=r[3]))
+            found.setdefault(r.conversation_id, []).append(
+                StaffNote(conversation_id=r.conversation_id, author=r.author, note=r.note, created_at=r.created_at))
         return found

@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from bot.settings import Settings
+from bot.storage.database import open_database
 
 STAFF_USER, STAFF_PASSWORD = "alice", "correct horse battery"
 VISITOR_NAME = "Sam Rivera"
@@ -21,7 +22,7 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 def add_staff_user(settings: Settings) -> None:
     from bot.staff_inbox import StaffDirectory
 
-    StaffDirectory(settings.staff_db_path).add_user(STAFF_USER, SecretStr(STAFF_PASSWORD))
+    StaffDirectory(open_database(settings)).add_user(STAFF_USER, SecretStr(STAFF_PASSWORD))
 
 
 def submit_request(settings: Settings) -> int:
@@ -35,7 +36,7 @@ def submit_request(settings: Settings) -> int:
     clinic = Clinic(name="Test Clinic", consultations={"webhook_url": "http://127.0.0.1:9/down"})
     request = ConsultationRequest(conversation_id="c-staff", name=VISITOR_NAME, contact="+15550100000",
                                   contact_kind=ContactKind.phone, preferred_time="after 5pm", consent=True)
-    return ConsultationStore(StaffOutbox(settings.staff_db_path)).submit(request, clinic, Email(subject="s", text="t"))
+    return ConsultationStore(StaffOutbox(open_database(settings))).submit(request, clinic, Email(subject="s", text="t"))
 
 
 def write_flagged_conversation(tracker_db: Path) -> None:

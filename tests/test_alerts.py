@@ -17,6 +17,7 @@ from bot.clinic import load_clinic
 from bot.engine import Assistant
 from bot.knowledge import Knowledge
 from tests.paths import PROJECT_DIR
+from tests.databases import database
 
 FAST = RetryPolicy(first_delay=0.01, max_delay=0.05, give_up_after=30, timeout=0.5)
 
@@ -27,7 +28,7 @@ def alert(**fields) -> Alert:
 
 def test_alert_is_delivered(httpserver, tmp_path, loop) -> None:
     httpserver.expect_oneshot_request("/alert", method="POST").respond_with_data("ok")
-    queue = StaffOutbox(tmp_path / "staff.db", FAST)
+    queue = StaffOutbox(database(tmp_path), FAST)
 
     async def go() -> None:
         queue.enqueue(MessageKind.alert, httpserver.url_for("/alert"), alert())
@@ -48,7 +49,7 @@ def test_failed_alert_is_retried_then_sent(httpserver, tmp_path, loop) -> None:
         return Response("down", status=503) if len(calls) < 3 else Response("ok")
 
     httpserver.expect_request("/alert").respond_with_handler(flaky)
-    queue = StaffOutbox(tmp_path / "staff.db", FAST)
+    queue = StaffOutbox(database(tmp_path), FAST)
 
     async def go() -> None:
         queue.enqueue(MessageKind.alert, httpserver.url_for("/alert"), alert())
@@ -62,7 +63,7 @@ def test_failed_alert_is_retried_then_sent(httpserver, tmp_path, loop) -> None:
 
 def test_alert_keeps_trying_until_its_time_is_up_then_shows_as_failed(tmp_path, loop) -> None:
     policy = FAST.copy(update={"give_up_after": 0.6})
-    queue = StaffOutbox(tmp_path / "staff.db", policy)
+    queue = StaffOutbox(database(tmp_path), policy)
     started = time.monotonic()
 
     async def go() -> None:
@@ -84,7 +85,7 @@ def test_alert_refused_for_a_while_is_delivered_after_a_restart(httpserver, tmp_
         return Response("not now", status=503) if refusing else Response("ok")
 
     httpserver.expect_request("/alert").respond_with_handler(webhook)
-    first = StaffOutbox(tmp_path / "staff.db", FAST)
+    first = StaffOutbox(database(tmp_path), FAST)
 
     async def fail_for_a_while_then_die() -> None:
         first.enqueue(MessageKind.alert, httpserver.url_for("/alert"), alert())
@@ -95,7 +96,7 @@ def test_alert_refused_for_a_while_is_delivered_after_a_restart(httpserver, tmp_
     loop.run_until_complete(fail_for_a_while_then_die())
     assert alert_records(first)[0].status is DeliveryStatus.pending
     refusing = False
-    second = StaffOutbox(tmp_path / "staff.db", FAST)
+    second = StaffOutbox(database(tmp_path), FAST)
 
     async def restart() -> int:
         count = second.resume_pending()
@@ -117,13 +118,16 @@ def test_the_outbox_takes_over_unsent_alerts_from_an_older_alerts_db(tmp_path) -
         db.execute("CREATE TABLE alerts (id INTEGER PRIMARY KEY, url TEXT NOT NULL, payload TEXT NOT NULL,"
                    " status TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT)")
         db.execute("INSERT INTO alerts (url, payload) VALUES (?, ?)", ("http://127.0.0.1:9/", alert().json()))
-    records = alert_records(StaffOutbox(tmp_path / "staff.db", FAST), DeliveryStatus.pending)
+    from bot.settings import Settings
+    from bot.storage.database import open_database
+
+    records = alert_records(StaffOutbox(open_database(Settings(var_dir=tmp_path)), FAST), DeliveryStatus.pending)
     assert len(records) == 1 and records[0].category == "self_harm"
     assert not path.exists()  # imported once, not again on the next start
 
 
 def test_kapbot_alerts_lists_failed_alerts_without_text(tmp_path, loop) -> None:
-    queue = StaffOutbox(tmp_path / "staff.db", FAST.copy(update={"give_up_after": 0.1}))
+    queue = StaffOutbox(database(tmp_path), FAST.copy(update={"give_up_after": 0.1}))
 
     async def go() -> None:
         queue.enqueue(MessageKind.alert, "http://127.0.0.1:9/unreachable", alert(message_text="my secret words"))
@@ -154,7 +158,7 @@ def test_crisis_conversation_alerts_staff(httpserver, tmp_path, settings, assist
     raw["alerts"] = {"webhook_url": httpserver.url_for("/staff"), "include_message_text": include_text}
     clinic_file.write_text(json.dumps(raw))
     alerting = Assistant(assistant.agent, settings, Knowledge(settings.content_dir, clinic_file))
-    alerting.outbox = StaffOutbox(tmp_path / "staff.db", FAST)
+    alerting.outbox = StaffOutbox(database(tmp_path), FAST)
     sender = "alert-" + uuid.uuid4().hex[:8]
 
     async def go() -> None:

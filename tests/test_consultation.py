@@ -19,11 +19,13 @@ from bot.contact_details import ContactKind, find_contact, find_name
 from bot.staff_outbox import SIGNATURE_HEADER, StaffOutbox
 from tests.paths import PROJECT_DIR
 from tests.staff_servers import STAFF_EMAIL, WEBHOOK_PATH, WEBHOOK_SECRET, find_email
+from bot.storage.database import open_database
+from tests.databases import database
 
 
 @pytest.fixture
 def requests(settings) -> ConsultationStore:
-    return ConsultationStore(StaffOutbox(settings.staff_db_path))
+    return ConsultationStore(StaffOutbox(open_database(settings)))
 
 
 def new_id() -> str:
@@ -187,7 +189,7 @@ def test_a_request_refused_for_a_while_is_delivered_after_a_restart(httpserver, 
     httpserver.expect_request("/requests").respond_with_handler(webhook)
     clinic = Clinic(name="Test Clinic", consultations={"webhook_url": httpserver.url_for("/requests")})
     fast = RetryPolicy(first_delay=0.01, max_delay=0.05, give_up_after=30, timeout=0.5)
-    first = StaffOutbox(tmp_path / "staff.db", fast)
+    first = StaffOutbox(database(tmp_path), fast)
     request = ConsultationRequest(conversation_id="c1", name="Robin", contact="robin@example.org",
                                   contact_kind=ContactKind.email, consent=True)
     request_id = ConsultationStore(first).submit(request, clinic, Email(subject="s", text="t"))
@@ -201,7 +203,7 @@ def test_a_request_refused_for_a_while_is_delivered_after_a_restart(httpserver, 
     loop.run_until_complete(fail_for_a_while_then_die())
     assert ConsultationStore(first).requests(pending_only=True)[0].id == request_id
     refusing = False
-    second = StaffOutbox(tmp_path / "staff.db", fast)
+    second = StaffOutbox(database(tmp_path), fast)
 
     async def restart() -> None:
         second.resume_pending()
@@ -222,7 +224,7 @@ def test_kapbot_requests_lists_undelivered_requests(tmp_path) -> None:
     clinic = Clinic(name="Test Clinic", consultations={"webhook_url": "http://127.0.0.1:9/down"})
     request = ConsultationRequest(conversation_id="c2", name="Kim", contact="+15550100000",
                                   contact_kind=ContactKind.phone, consent=True)
-    ConsultationStore(StaffOutbox(tmp_path / "staff.db")).submit(request, clinic, Email(subject="s", text="t"))
+    ConsultationStore(StaffOutbox(database(tmp_path))).submit(request, clinic, Email(subject="s", text="t"))
     env = {**os.environ, "KAPBOT_VAR_DIR": str(tmp_path)}
     result = subprocess.run([sys.executable, "-m", "bot.cli", "requests", "--pending"], cwd=PROJECT_DIR, env=env,
                             capture_output=True, text=True, timeout=120)
@@ -269,7 +271,7 @@ def test_requests_past_the_clinics_retention_are_deleted_with_their_deliveries(t
 
     clinic = Clinic(name="Test Clinic", consultations={"webhook_url": "http://127.0.0.1:9/down"},
                     data_retention={"days": 30})
-    outbox = StaffOutbox(tmp_path / "staff.db")
+    outbox = StaffOutbox(database(tmp_path))
     store = ConsultationStore(outbox)
     old = ConsultationRequest(conversation_id="old", name="Lee", contact="lee@example.org",
                               contact_kind=ContactKind.email, consent=True,

@@ -15,6 +15,8 @@ from tests.staff_inbox_data import (
     CSRF, FLAGGED_ID, FLAGGED_TEXT, STAFF_PASSWORD, STAFF_USER, VISITOR_NAME, add_staff_user, save_trackers,
     submit_request, write_flagged_conversation,
 )
+from bot.storage.database import open_database
+from tests.databases import database
 
 
 @pytest.fixture
@@ -43,7 +45,7 @@ def log_in(client: TestClient, password: str = STAFF_PASSWORD):
 
 
 def actions(settings: Settings) -> list:
-    return [(e.who, e.action) for e in StaffDirectory(settings.staff_db_path).audit_log()]
+    return [(e.who, e.action) for e in StaffDirectory(open_database(settings)).audit_log()]
 
 
 def test_without_a_staff_user_every_staff_path_is_404(client) -> None:
@@ -93,7 +95,7 @@ def test_login_tabs_status_note_and_logout(client, staff_settings) -> None:
         ("cli", AuditAction.user_added), (STAFF_USER, AuditAction.login), (STAFF_USER, AuditAction.status_change),
         (STAFF_USER, AuditAction.note), (STAFF_USER, AuditAction.logout),
     ]
-    with sqlite3.connect(staff_settings.staff_db_path) as db:
+    with sqlite3.connect(open_database(staff_settings).url.database) as db:
         dump = "\n".join(db.iterdump())
     assert STAFF_PASSWORD not in dump
 
@@ -148,19 +150,28 @@ def test_an_idle_or_forged_session_goes_back_to_login(staff_settings) -> None:
     assert other.get("/staff/requests", follow_redirects=False).status_code == 303
 
 
-def test_an_older_requests_table_gets_the_staff_status_column(tmp_path) -> None:
+def test_an_older_staff_db_is_moved_into_the_one_database(tmp_path) -> None:
     from bot.consultations import ConsultationStore, StaffStatus
-    from bot.staff_outbox import StaffOutbox
+    from bot.staff_outbox import DeliveryStatus, StaffOutbox
 
-    with sqlite3.connect(tmp_path / "staff.db") as db:
+    with sqlite3.connect(tmp_path / "staff.db") as db:  # a request from before the staff inbox, and its delivery
         db.execute("CREATE TABLE consultation_requests (id INTEGER PRIMARY KEY, conversation_id TEXT NOT NULL,"
                    " channel TEXT NOT NULL, name TEXT NOT NULL, contact TEXT NOT NULL, contact_kind TEXT NOT NULL,"
                    " preferred_time TEXT, consent INTEGER NOT NULL CHECK (consent = 1), created_at TEXT NOT NULL)")
-        db.execute("INSERT INTO consultation_requests VALUES (1, 'c', 'web', 'Kim', 'kim@example.org', 'email',"
+        db.execute("INSERT INTO consultation_requests VALUES (7, 'c', 'web', 'Kim', 'kim@example.org', 'email',"
                    " NULL, 1, '2026-01-01T00:00:00+00:00')")
-    store = ConsultationStore(StaffOutbox(tmp_path / "staff.db"))
-    assert store.requests()[0].staff_status is StaffStatus.new
-    assert store.set_staff_status(1, StaffStatus.closed) and store.requests()[0].staff_status is StaffStatus.closed
+        db.execute("CREATE TABLE staff_messages (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, ref INTEGER,"
+                   " destination TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'pending',"
+                   " attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, created_at REAL NOT NULL,"
+                   " next_attempt_at REAL)")
+        db.execute("INSERT INTO staff_messages (kind, ref, destination, payload, attempts, created_at)"
+                   " VALUES ('consultation', 7, 'http://127.0.0.1:9/down', '{}', 4, 1767225600)")
+    store = ConsultationStore(StaffOutbox(open_database(Settings(var_dir=tmp_path))))
+    [stored] = store.requests()
+    assert (stored.id, stored.request.name, stored.staff_status) == (7, "Kim", StaffStatus.new)
+    assert stored.destinations == {"http://127.0.0.1:9/down": DeliveryStatus.pending}
+    assert store.set_staff_status(7, StaffStatus.closed) and store.requests()[0].staff_status is StaffStatus.closed
+    assert not (tmp_path / "staff.db").exists() and (tmp_path / "staff.db.imported").exists()
 
 
 def test_kapbot_staff_add_reads_the_password_from_stdin(tmp_path) -> None:
@@ -178,7 +189,7 @@ def test_kapbot_staff_add_reads_the_password_from_stdin(tmp_path) -> None:
     added = subprocess.run(command, input="a long enough password\n", cwd=PROJECT_DIR, env=env, capture_output=True,
                            text=True, timeout=120)
     assert added.returncode == 0, added.stdout + added.stderr
-    directory = StaffDirectory(tmp_path / "staff.db")
+    directory = StaffDirectory(database(tmp_path))
     assert directory.verify("bob", "a long enough password") and not directory.verify("bob", "short")
 
 
@@ -219,15 +230,16 @@ def test_without_a_session_secret_a_random_one_is_made_and_the_log_says_so(tmp_p
 
 
 def test_notes_past_the_clinics_retention_are_deleted(tmp_path) -> None:
-    import sqlite3
+    from sqlalchemy import text
 
     from bot.staff_inbox import StaffDirectory
 
-    directory = StaffDirectory(tmp_path / "staff.db")
+    directory = StaffDirectory(database(tmp_path))
     directory.add_note("conv-old", "ana", "called back")
     directory.add_note("conv-new", "ana", "left a message")
-    with sqlite3.connect(tmp_path / "staff.db") as db:  # the first note is 31 days old
-        db.execute("UPDATE staff_notes SET created_at = '2000-01-01T00:00:00+00:00' WHERE conversation_id = 'conv-old'")
+    with database(tmp_path).begin() as db:  # the first note is 31 days old
+        db.execute(text("UPDATE staff_notes SET created_at = '2000-01-01T00:00:00+00:00'"
+                        " WHERE conversation_id = 'conv-old'"))
     assert set(directory.notes()) == {"conv-old", "conv-new"}
     assert set(directory.notes(keep_days=30)) == {"conv-new"}
     assert set(directory.notes()) == {"conv-new"}  # deleted, not only hidden

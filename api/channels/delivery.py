@@ -7,37 +7,39 @@ then sent by ``flush``:
 
 - right after the webhook's response (a background task), with the sender's
   bounded retries (api/channels/outbound.py);
-- a call still failing stays ``pending`` with a growing delay (30 s, 60 s, ...
-  capped at an hour) and is tried again by the next flush: the next webhook of
-  any channel, a poll every 30 s while the app runs, and at startup (calls a
-  dead process left ``sending`` go back to pending first);
-- after MAX_RUNS failed runs, or an error retrying cannot fix (a 4xx), it is
-  marked ``failed`` and logged (id and status only).
+- a call still failing stays ``pending`` with a growing delay and is tried
+  again by the next flush: the next webhook of any channel, a poll every 30 s
+  while the app runs, and at startup (calls a dead process left ``sending`` go
+  back to pending first);
+- when the channel policy is spent (``CHANNEL_RETRY`` in bot/storage/outbox.py:
+  30 s, 60 s, ... capped at an hour, 8 tries), or on an error retrying cannot
+  fix (a 4xx), it is marked ``failed`` and logged (id and status only).
+
+The outbox, its claim and its backoff are the ones staff alerts use
+(bot/storage/outbox.py); only the policy differs.
 
 Order: a conversation's calls go in the order queued; while one waits, the
 later ones wait too. One flush runs at a time per process; across processes
-``ChannelStore.take`` keeps any call from being sent twice.
+the outbox's atomic claim keeps any call from being sent twice.
 """
 from __future__ import annotations
 
 import asyncio
-import time
+import json
 from contextlib import asynccontextmanager, suppress
-from typing import AsyncIterator, Optional, Set
+from typing import AsyncIterator, Optional
 
+import httpx
 from fastapi import FastAPI
 
 from api.channels.outbound import Outbound
 from api.channels.registry import BY_NAME
-from api.channels.store import ChannelStore
+from api.channels.store import KIND, ChannelStore, channel_and_method, channel_policies
 from bot.log import logger
 from bot.settings import Settings
+from bot.storage.outbox import CHANNEL_RETRY, Outbox, OutboxRow, Outcome
 
-MAX_RUNS = 8
-RETRY_BASE_SECONDS = 30.0
-RETRY_CAP_SECONDS = 3600.0
 POLL_SECONDS = 30.0
-ABANDONED_AFTER_SECONDS = 300.0
 
 
 def endpoint_url(settings: Settings, channel: str, method: str) -> Optional[str]:
@@ -65,45 +67,27 @@ class Delivery:
             self._running = False
 
     async def _run(self) -> int:
-        rows = self.store.pending()
-        if not rows:
-            return 0
-        blocked: Set[str] = set()
-        sent, now = 0, time.time()
+        # The policy is read per flush, so a test (or an operator's patch) can shorten it.
+        outbox = Outbox(self.store.engine, channel_policies(CHANNEL_RETRY))
         async with self.outbound.client() as client:
-            for row in rows:
-                if row.conversation_id in blocked:
-                    continue
-                if row.next_attempt_at > now or not self.store.take(row.id):
-                    blocked.add(row.conversation_id)
-                    continue
-                label = f"{row.channel} outbox {row.id}"
-                url = endpoint_url(self.settings, row.channel, row.method)
-                if url is None:  # the channel was switched off: keep the call for later
-                    self.store.settle(row.id, "pending", row.attempts, "channel off", now + RETRY_CAP_SECONDS)
-                    blocked.add(row.conversation_id)
-                    continue
-                result = await self.outbound.post_json(client, url, row.payload, label)
-                runs = row.attempts + 1
-                if result.ok:
-                    self.store.settle(row.id, "sent", runs)
-                    sent += 1
-                elif not result.retryable or runs >= MAX_RUNS:
-                    # Given up: it no longer holds back the rest of the conversation.
-                    self.store.settle(row.id, "failed", runs, result.error)
-                    logger.error("%s: failed for good after %s runs (%s)", label, runs, result.error)
-                else:
-                    delay = min(RETRY_BASE_SECONDS * 2 ** (runs - 1), RETRY_CAP_SECONDS)
-                    self.store.settle(row.id, "pending", runs, result.error, time.time() + delay)
-                    blocked.add(row.conversation_id)
-                    logger.warning("%s: will retry in %.0f s", label, delay)
-        return sent
+            async def send(row: OutboxRow) -> Outcome:
+                return await self._send(client, row)
+
+            return await outbox.deliver_due([KIND], send)
+
+    async def _send(self, client: httpx.AsyncClient, row: OutboxRow) -> Outcome:
+        channel, method = channel_and_method(row.destination)
+        url = endpoint_url(self.settings, channel, method)
+        if url is None:  # the channel was switched off: keep the call for later, not counted as a try
+            return Outcome(error="channel off", counted=False, retry_after=CHANNEL_RETRY.max_delay)
+        result = await self.outbound.post_json(client, url, json.loads(row.payload), f"{channel} outbox {row.id}")
+        return Outcome() if result.ok else Outcome(error=result.error, retryable=result.retryable)
 
     async def run_forever(self) -> None:
         """At startup and then every POLL_SECONDS: what a crash or an outage left behind."""
         while True:
             try:
-                requeued = self.store.requeue_abandoned(ABANDONED_AFTER_SECONDS)
+                requeued = self.store.requeue_abandoned()
                 if requeued:
                     logger.info("outbox: %s abandoned calls queued again", requeued)
                 await self.flush()

@@ -2,7 +2,7 @@
 
 Built by ``include_channels`` and kept on ``app.state.channels``. Nothing is
 created until a configured channel needs it, so an installation without
-messaging channels gets no channels.db and no key file.
+messaging channels gets no channel rows and no key file.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from api.channels.registry import ADAPTERS
 from api.channels.store import ChannelStore
 from bot.knowledge import Knowledge
 from bot.settings import Settings
+from bot.storage.database import open_database
 
 
 class ChannelRuntime:
@@ -47,7 +48,7 @@ class ChannelRuntime:
 
     @cached_property
     def store(self) -> ChannelStore:
-        return ChannelStore(self.settings.var_dir / "channels.db")
+        return ChannelStore(open_database(self.settings))
 
     @cached_property
     def delivery(self) -> Delivery:

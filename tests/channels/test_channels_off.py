@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
+from bot.storage.database import open_database
 from bot.settings import Settings
+from bot.storage.tables import channel_inbox
 from tests.channels.conftest import channel_settings, open_client
 
 ROUTES = [
@@ -31,7 +34,8 @@ def test_unconfigured_channels_answer_404(fake, off_settings, method, path) -> N
 def test_no_channel_state_is_made_while_channels_are_off(fake, off_settings) -> None:
     with open_client(off_settings, fake) as client:
         client.post("/webhooks/telegram/webhook", json={"update_id": 1})
-    assert not (off_settings.var_dir / "channels.db").exists()
+    with open_database(off_settings).connect() as db:
+        assert db.execute(select(func.count()).select_from(channel_inbox)).scalar() == 0
     assert not (off_settings.var_dir / "channel_id.key").exists()
 
 

@@ -7,6 +7,7 @@ import time
 from api.channels.identity import KEY_FILE, channel_key, conversation_id, installation_key
 from api.channels.store import ChannelStore
 from bot.settings import Settings
+from tests.databases import database
 
 NUMBER = "+15550104477"
 
@@ -40,7 +41,7 @@ def test_a_configured_key_wins_over_the_installation_key(tmp_path) -> None:
 
 
 def test_claims_dedupe_and_an_abandoned_claim_can_be_taken_over(tmp_path, monkeypatch) -> None:
-    store = ChannelStore(tmp_path / "channels.db")
+    store = ChannelStore(database(tmp_path))
     assert store.claim("telegram", "1", "telegram-abc")
     assert not store.claim("telegram", "1", "telegram-abc")  # a redelivery
     assert store.claim("messenger", "1", "messenger-abc")  # ids are per channel

@@ -16,6 +16,7 @@ from werkzeug import Response
 from tests.channels.conftest import (
     FB_APP_SECRET, FB_PAGE_TOKEN, FB_VERIFY_TOKEN, MESSENGER_SEND, requests_to, unique_int,
 )
+from bot.storage.database import open_database
 from tests.channels.fake_assistant import CRISIS, LONG, SESSION_LENGTH, FakeAssistant
 
 PATH = "/webhooks/facebook/webhook"
@@ -226,7 +227,7 @@ def test_the_consultation_form_over_messenger_with_quick_replies(model_client, g
     post(model_client, hook(event(psid, "Yes, contact me", quick_reply="/affirm")))
     assert "has been sent" in last_sent()["text"]
     conversation = model_runtime.conversation_id("messenger", psid)
-    [stored] = [s for s in ConsultationStore(StaffOutbox(settings.staff_db_path)).requests()
+    [stored] = [s for s in ConsultationStore(StaffOutbox(open_database(settings))).requests()
                 if s.request.conversation_id == conversation]
     assert (stored.request.name, stored.request.contact, stored.request.preferred_time) == (
         "Kai Moreno", "+14155550199", "evenings")

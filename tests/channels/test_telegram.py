@@ -15,6 +15,7 @@ from tests.channels.conftest import (
     SECRETS, TELEGRAM_CALLBACK, TELEGRAM_SECRET, TELEGRAM_SEND, open_client, requests_to,
     unique_int, wait_for,
 )
+from bot.storage.database import open_database
 from tests.channels.fake_assistant import CRISIS, LONG, SESSION_LENGTH, FakeAssistant
 
 PATH = "/webhooks/telegram/webhook"
@@ -150,7 +151,7 @@ def test_a_failed_send_is_retried(channels_client, httpserver, runtime) -> None:
 def test_an_outage_loses_nothing_the_next_delivery_sends_it_first(
     channels_client, httpserver, runtime, monkeypatch
 ) -> None:
-    monkeypatch.setattr(delivery, "RETRY_BASE_SECONDS", 0.0)
+    monkeypatch.setattr(delivery, "CHANNEL_RETRY", delivery.CHANNEL_RETRY.copy(update={"first_delay": 0.0}))
     httpserver.expect_request(TELEGRAM_SEND, method="POST").respond_with_data("down", status=503)
     chat = unique_int()
     post(channels_client, update(chat, LONG))
@@ -170,7 +171,7 @@ def test_an_outage_loses_nothing_the_next_delivery_sends_it_first(
 
 def test_a_send_left_pending_is_delivered_after_a_restart(channels_settings, fake, httpserver,
                                                           monkeypatch) -> None:
-    monkeypatch.setattr(delivery, "RETRY_BASE_SECONDS", 0.0)
+    monkeypatch.setattr(delivery, "CHANNEL_RETRY", delivery.CHANNEL_RETRY.copy(update={"first_delay": 0.0}))
     settings = channels_settings.copy(update={"var_dir": channels_settings.var_dir.parent / "restart-var"})
     httpserver.expect_request(TELEGRAM_SEND, method="POST").respond_with_data("down", status=502)
     chat = unique_int()
@@ -233,7 +234,7 @@ def test_the_consultation_form_over_telegram_with_its_buttons(model_client, tele
     post(model_client, update(chat, callback="/affirm"))
     assert "has been sent" in last_sent()["text"]
     conversation = model_runtime.conversation_id("telegram", str(chat))
-    [stored] = [s for s in ConsultationStore(StaffOutbox(settings.staff_db_path)).requests()
+    [stored] = [s for s in ConsultationStore(StaffOutbox(open_database(settings))).requests()
                 if s.request.conversation_id == conversation]
     assert (stored.request.name, stored.request.contact, stored.request.channel) == (
         "Robin", "robin@example.org", "telegram")
