@@ -49,9 +49,10 @@ eval: train ## Score the question sets and the crisis nets, then Rasa NLU cross-
 	  tests/redteam/frozen/crisis.yml tests/redteam/frozen/near_misses.yml
 	$(VENV)/bin/rasa test nlu --nlu data --config config.yml --cross-validation --folds 3 --out results/crossval
 
-bench: train ## Print latency, memory and crisis-check cost figures
+bench: train ## Print latency, memory and crisis-check cost figures, and kapbot next to rasa run
 	$(PY) bench/latency.py
 	$(PY) bench/crisis_detection.py
+	$(PY) bench/compare.py
 
 lock: $(STAMP) ## Rewrite requirements/lock.txt from the venv
 	@{ echo "# The project's lock: a full pip freeze of the working .venv (Python 3.10.13)."; \
