@@ -15,6 +15,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
@@ -33,10 +34,12 @@ class Result:
     ready_s: float
     figures: load.Figures
     rss_mb: float
+    load_1min: float  # the machine's load average as this server's messages began: the noise
 
 
 # (label, how to read it from a result, format); the table's columns, in order.
 METRICS: List[Tuple[str, Callable[[Result], float], str]] = [
+    ("load avg 1 min", lambda r: r.load_1min, "{:.1f}"),
     ("ready s", lambda r: r.ready_s, "{:.1f}"),
     ("p50 ms", lambda r: r.figures.p50_ms, "{:.0f}"),
     ("p95 ms", lambda r: r.figures.p95_ms, "{:.0f}"),
@@ -74,9 +77,10 @@ def build_servers(tmp: Path, model: Path) -> Dict[str, servers.Server]:
 def run_one(server: servers.Server, log_dir: Path) -> Result:
     with servers.running(server, log_dir) as run:
         print(f"  {server.name}: ready after {run.ready_s:.1f} s; sending messages", flush=True)
+        machine_load = float(load_average().split()[0])
         figures = asyncio.run(load.measure(server.main.url, server.chat_path, server.body))
         rss = servers.rss_mb(run.pids)
-    return Result(server.name, server.note, run.ready_s, figures, rss)
+    return Result(server.name, server.note, run.ready_s, figures, rss, machine_load)
 
 
 def load_average() -> str:
@@ -104,7 +108,8 @@ def ratio(value: float, anchor: float) -> str:
 def report(results: List[Result], model: Path, loads: List[str]) -> str:
     lines = [
         f"model: {model.name}",
-        f"load average (1/5/15 min) before and after: {loads[0]}  |  {loads[-1]}  on {os.cpu_count()} cores",
+        f"measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average (1/5/15 min) before and after:"
+        f" {loads[0]}  |  {loads[-1]}  on {os.cpu_count()} cores",
         f"per server: {load.WARM_UP} warm-up messages (not counted); p50/p95 of {load.SEQUENTIAL} messages one at"
         f" a time, each a new conversation; msg/s of {load.CONCURRENT} new conversations from"
         f" {load.CONCURRENCY} concurrent clients; RSS of the server's processes (and its action server's)"

@@ -128,6 +128,8 @@ def _rasa_endpoints(tmp: Path, action_port: int, sql: bool) -> Path:
 
 def kapbot(tmp: Path, models_dir: Path) -> Server:
     env = {
+        # The venv's editable install points at the main checkout; serve this one.
+        "PYTHONPATH": str(PROJECT_DIR),
         "KAPBOT_VAR_DIR": str(tmp / "var"),
         "KAPBOT_MODELS_DIR": str(models_dir),
         # One client sends every request, so the public rate limits are lifted.
@@ -159,7 +161,7 @@ def rasa(tmp: Path, model: Path, sql: bool) -> Server:
     name = "rasa-sql" if sql else "rasa-memory"
     main = Process(name, [str(VENV_BIN / "rasa"), "run", "--enable-api", "-m", str(model), "-i", HOST,
                           "-p", str(port), "--endpoints", str(endpoints)], port, "/status", env)
-    store = f"SQL store on SQLite ({tmp / 'rasa.db'})" if sql else "in-memory store"
+    store = "SQL store on a SQLite file" if sql else "in-memory store"
     return Server(name, main, "/webhooks/rest/webhook", lambda s, m: {"sender": s, "message": m},
                   f"rasa run --enable-api: REST channel, {store}, rasa-sdk action server", [actions])
 
