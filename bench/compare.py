@@ -58,17 +58,18 @@ def latest_model(models_dir: Path) -> Path:
     return models[-1]
 
 
-def pinned_models_dir(tmp: Path, model: Path) -> Path:
-    """A models folder holding only ``model``: a model trained mid-run must not change what kapbot loads."""
+def pinned_model(tmp: Path, model: Path) -> Path:
+    """A copy of ``model`` in a folder of its own: a model trained, or pruned, mid-run
+    (tests elsewhere on the machine repackage and prune models/) changes nothing here."""
     pinned = tmp / "models"
     pinned.mkdir()
-    (pinned / model.name).symlink_to(model.resolve())
-    return pinned
+    return Path(shutil.copy2(model, pinned / model.name))
 
 
 def build_servers(tmp: Path, model: Path) -> Dict[str, servers.Server]:
+    """``model`` is the pinned copy; kapbot loads the newest model of its folder."""
     return {
-        "kapbot": servers.kapbot(tmp / "kapbot", pinned_models_dir(tmp, model)),
+        "kapbot": servers.kapbot(tmp / "kapbot", model.parent),
         "rasa-sql": servers.rasa(tmp / "rasa-sql", model, sql=True),
         "rasa-memory": servers.rasa(tmp / "rasa-memory", model, sql=False),
     }
@@ -130,7 +131,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     args = parser.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="kapbot-compare-"))
     try:
-        model = latest_model(servers.PROJECT_DIR / "models")
+        model = pinned_model(tmp, latest_model(servers.PROJECT_DIR / "models"))
         available = build_servers(tmp, model)
         loads, results = [load_average()], []
         for name in args.servers.split(","):

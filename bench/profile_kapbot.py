@@ -23,7 +23,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import load, servers  # noqa: E402
-from bench.compare import latest_model, pinned_models_dir  # noqa: E402
+from bench.compare import latest_model, pinned_model  # noqa: E402
 
 ROUNDS = 2  # of load.CONCURRENT messages: enough samples for a few percent to mean something
 
@@ -110,7 +110,8 @@ async def concurrent_load(url: str, server: servers.Server, warm_up: bool) -> fl
 
 
 def profile(out: Path, tmp: Path, log_dir: Path) -> float:
-    server = servers.kapbot(tmp / "kapbot", pinned_models_dir(tmp, latest_model(servers.PROJECT_DIR / "models")))
+    model = pinned_model(tmp, latest_model(servers.PROJECT_DIR / "models"))
+    server = servers.kapbot(tmp / "kapbot", model.parent)
     with servers.running(server, log_dir) as run:
         asyncio.run(concurrent_load(server.main.url, server, warm_up=True))
         # --nonblocking: pausing every thread (TensorFlow has many) 100 times a second
