@@ -128,10 +128,11 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--servers", default="kapbot,rasa-sql,rasa-memory", help="comma-separated, in run order")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, stores)")
+    parser.add_argument("--model", type=Path, help="a model archive (default: the newest in models/)")
     args = parser.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="kapbot-compare-"))
     try:
-        model = pinned_model(tmp, latest_model(servers.PROJECT_DIR / "models"))
+        model = pinned_model(tmp, args.model or latest_model(servers.PROJECT_DIR / "models"))
         available = build_servers(tmp, model)
         loads, results = [load_average()], []
         for name in args.servers.split(","):
