@@ -109,8 +109,8 @@ async def concurrent_load(url: str, server: servers.Server, warm_up: bool) -> fl
     return sum(rates) / len(rates)
 
 
-def profile(out: Path, tmp: Path, log_dir: Path) -> float:
-    model = pinned_model(tmp, latest_model(servers.PROJECT_DIR / "models"))
+def profile(out: Path, tmp: Path, log_dir: Path, model: Optional[Path]) -> float:
+    model = pinned_model(tmp, model or latest_model(servers.PROJECT_DIR / "models"))
     server = servers.kapbot(tmp / "kapbot", model.parent)
     with servers.running(server, log_dir) as run:
         asyncio.run(concurrent_load(server.main.url, server, warm_up=True))
@@ -130,6 +130,7 @@ def profile(out: Path, tmp: Path, log_dir: Path) -> float:
 def main(argv: Optional[List[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("results/kapbot-profile.txt"))
+    parser.add_argument("--model", type=Path, help="a model archive (default: the newest in models/)")
     parser.add_argument("--summarise-only", action="store_true", help="summarise --out again, without a new run")
     args = parser.parse_args(argv)
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -137,7 +138,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     if not args.summarise_only:
         tmp = Path(tempfile.mkdtemp(prefix="kapbot-profile-"))
         try:
-            rate = profile(args.out.resolve(), tmp, args.out.parent.resolve())  # the service log beside it
+            rate = profile(args.out.resolve(), tmp, args.out.parent.resolve(), args.model)  # the service log beside it
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     threads = parse_collapsed(args.out)
