@@ -49,9 +49,10 @@ eval: train ## Score the question sets and the crisis nets, then Rasa NLU cross-
 	  tests/redteam/frozen/crisis.yml tests/redteam/frozen/near_misses.yml
 	$(VENV)/bin/rasa test nlu --nlu data --config config.yml --cross-validation --folds 3 --out results/crossval
 
-bench: train ## Print latency, memory and crisis-check cost figures
+bench: train ## Print latency, memory and crisis-check cost figures, and kapbot next to rasa run
 	$(PY) bench/latency.py
 	$(PY) bench/crisis_detection.py
+	$(PY) bench/compare.py
 
 sync-shared: $(STAMP) ## Copy what changed in ../shared into the repository (docs/shared-copies.yml)
 	$(PY) -m bot.shared_copies ../shared
