@@ -37,6 +37,7 @@ run: train ## Serve on http://127.0.0.1:8000
 test: train ## Run the whole test suite (slow and browser tests included)
 	scripts/ensure-chromium >/dev/null
 	scripts/ensure-schemathesis >/dev/null
+	scripts/ensure-postgres >/dev/null
 	scripts/ensure-web-clients >/dev/null
 	$(PY) -m pytest
 

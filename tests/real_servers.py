@@ -1,8 +1,8 @@
-"""Throwaway PostgreSQL and Redis servers on loopback, for the tests that need real ones.
+"""A throwaway PostgreSQL server on loopback, for the tests that need a real one.
 
-Each starts from Debian's binaries (scripts/ensure-postgres, scripts/ensure-redis install
-them when missing) in a temporary directory, on a free port on 127.0.0.1, and is stopped
-and removed afterwards. Nothing touches a system instance.
+It starts from Debian's binaries (scripts/ensure-postgres installs them when missing) in a
+temporary directory, on a free port on 127.0.0.1, and is stopped and removed afterwards.
+Nothing touches a system instance.
 """
 from __future__ import annotations
 
@@ -98,25 +98,3 @@ def _run_postgres(bin_dir: Path, workdir: Path) -> Iterator[str]:
     finally:
         subprocess.run(_as_postgres_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
                        capture_output=True)
-
-
-@contextmanager
-def redis_server() -> Iterator[str]:
-    """A Redis with no persistence; yields its URL."""
-    with _workdir("kapbot-redis-") as workdir:
-        yield from _run_redis(_ensure("ensure-redis"), workdir)
-
-
-def _run_redis(binary: str, workdir: Path) -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
-         "--dir", str(workdir), "--protected-mode", "yes"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_for_port(port, "Redis")
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
