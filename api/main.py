@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from contextlib import asynccontextmanager
 from typing import AsyncIterator, Optional
 
@@ -14,6 +15,7 @@ from api.body_limit import BodyLimitMiddleware
 from api.channels import include_channels, rest
 from api.channels.socket_io import create_socket_server
 from api.errors import install_error_handlers
+from api.metrics import Metrics, MetricsMiddleware, metrics_router, outbox_counts
 from api.openapi import install_openapi
 from api.rate_limits import ClientRateLimitMiddleware, RateLimits
 from api.routes import chat, health, widget
@@ -23,6 +25,7 @@ from bot.engine import Assistant
 from bot.knowledge import Knowledge
 from bot.log import configure_logging, logger
 from bot.settings import Settings, get_settings
+from bot.storage.database import open_database
 
 
 def create_app(settings: Optional[Settings] = None, assistant: Optional[Assistant] = None) -> FastAPI:
@@ -33,9 +36,14 @@ def create_app(settings: Optional[Settings] = None, assistant: Optional[Assistan
     # Read now, so broken content stops the start and not the first question.
     knowledge = assistant.knowledge if assistant else Knowledge.from_settings(settings)
 
+    metrics = Metrics()
+    metrics.watch_outbox(outbox_counts(open_database(settings)))
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.assistant = assistant
+        if assistant is not None:  # tests hand one assistant to many apps: each counts its own
+            assistant.observers.append(metrics.observe_reply)
         loading = None
         if assistant is None:
             # Load in the background so /healthz answers while the model loads.
@@ -43,6 +51,8 @@ def create_app(settings: Optional[Settings] = None, assistant: Optional[Assistan
         yield
         if loading is not None and not loading.done():
             loading.cancel()
+        if assistant is not None:
+            assistant.observers.remove(metrics.observe_reply)
 
     app = FastAPI(
         title="kapbot",
@@ -53,6 +63,7 @@ def create_app(settings: Optional[Settings] = None, assistant: Optional[Assistan
     install_error_handlers(app)
     app.state.settings = settings
     app.state.knowledge = knowledge
+    app.state.metrics = metrics
     app.state.rate_limits = RateLimits(settings)
     app.include_router(widget.router)
     app.include_router(health.router)
@@ -61,6 +72,8 @@ def create_app(settings: Optional[Settings] = None, assistant: Optional[Assistan
     include_channels(app, settings, knowledge)
     # The staff inbox at /staff; every /staff path is a 404 until a staff user exists.
     install_staff_inbox(app, settings)
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    app.include_router(metrics_router(metrics, token))
     install_openapi(app)
     # Added last = runs first: refuse oversize bodies, count requests, then CORS.
     app.add_middleware(
@@ -73,6 +86,7 @@ def create_app(settings: Optional[Settings] = None, assistant: Optional[Assistan
     app.add_middleware(ClientRateLimitMiddleware, limits=app.state.rate_limits)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)  # outermost: times every answer, 4xx included
     return app
 
 
@@ -86,7 +100,10 @@ def create_asgi_app(settings: Optional[Settings] = None) -> ASGIApp:
 
 async def _load(app: FastAPI, settings: Settings, knowledge: Knowledge) -> None:
     try:
+        started = time.perf_counter()
         assistant = await asyncio.to_thread(Assistant.load, settings, None, knowledge)
+        app.state.metrics.model_load.set(time.perf_counter() - started)
+        assistant.observers.append(app.state.metrics.observe_reply)
         # Alerts and requests an earlier process could not deliver are retried now.
         assistant.outbox.resume_pending()
         app.state.assistant = assistant

@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from pydantic import BaseModel
 from rasa.core.actions.action import create_bot_utterance
@@ -46,6 +46,8 @@ from bot.messages import (
     ActionPayload,
     BotMessage,
     BotMessageKind,
+    MODEL_DETECTED,
+    ReplyOutcome,
     bot_message,
     payload_of,
     utterance,
@@ -70,6 +72,8 @@ class Reply(BaseModel):
     flagged: bool = False
     fallback: bool = False
     messages: List[BotMessage]
+    outcome: ReplyOutcome = ReplyOutcome.answer
+    crisis_category: Optional[str] = None  # a CrisisCategory value, or MODEL_DETECTED
 
 
 class ReplyCollector(CollectingOutputChannel):
@@ -77,6 +81,20 @@ class ReplyCollector(CollectingOutputChannel):
 
     async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
         self.messages.append({"recipient_id": recipient_id, **message})
+
+
+def _outcome(messages: List[BotMessage], crisis: bool, fallback: bool) -> ReplyOutcome:
+    if crisis:
+        return ReplyOutcome.crisis
+    if fallback:
+        return ReplyOutcome.clarification
+    if any(m.topic == OUT_OF_SCOPE for m in messages):
+        return ReplyOutcome.out_of_scope
+    if any(m.kind is BotMessageKind.prompt for m in messages):
+        return ReplyOutcome.offer
+    if any(m.kind is BotMessageKind.answer and m.topic for m in messages):
+        return ReplyOutcome.answer
+    return ReplyOutcome.other
 
 
 def _ran_this_turn(tracker: DialogueStateTracker, action: str) -> bool:
@@ -108,6 +126,7 @@ class Assistant:
         self.agent = agent
         self.settings = settings
         self.knowledge = knowledge
+        self.observers: List[Callable[[str, Reply], None]] = []  # told of every reply (api/metrics.py)
         self.outbox = outbox or staff_outbox(settings, knowledge)
         ConsultationStore(self.outbox).purge(knowledge.clinic.retention_days)  # what clinic.yml promises
         self.curation = CurationLog(settings.sqlite_path)
@@ -180,14 +199,19 @@ class Assistant:
             links = self._crisis_links()
             messages = [m.copy(update={"links": links}) if m.kind in LINKED_KINDS else m for m in messages]
         topic = next((m.topic for m in messages if m.topic), None)
-        return Reply(
+        reply = Reply(
             sender_id=sender_id,
             topic=CRISIS_TOPIC if crisis else topic,
             crisis=crisis,
             flagged=crisis or was_flagged,
             fallback=fallback,
             messages=messages,
+            outcome=_outcome(messages, crisis, fallback),
+            crisis_category=(signal.category.value if signal else MODEL_DETECTED) if crisis else None,
         )
+        for observe in self.observers:
+            observe(channel, reply)
+        return reply
 
     @staticmethod
     def _turn_state(tracker: DialogueStateTracker, before: bool) -> Tuple[bool, bool]:
@@ -284,7 +308,7 @@ class Assistant:
             return
         alert = Alert(
             conversation_id=sender_id,
-            category=signal.category.value if signal else "model_detected",
+            category=signal.category.value if signal else MODEL_DETECTED,
             channel=channel,
             detected_at=now_iso(),
             message_text=text if alerts.include_message_text else None,

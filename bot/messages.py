@@ -29,6 +29,20 @@ class BotMessageKind(str, Enum):
     prompt = "prompt"  # "did you mean ...?": topics offered as buttons
 
 
+class ReplyOutcome(str, Enum):
+    """What a turn did, as the clinic counts it (/metrics)."""
+
+    answer = "answer"
+    offer = "offer"  # answered, then offered the runner-up topic
+    clarification = "clarification"  # unsure: asked with the likeliest topics as buttons
+    out_of_scope = "out_of_scope"
+    crisis = "crisis"
+    other = "other"  # no topic: a form step, a greeting, a button's follow-up
+
+
+MODEL_DETECTED = "model_detected"  # the crisis category when the model's net, not a rule, fired
+
+
 # Messages that carry the crisis lines as tap-to-call/text links.
 LINKED_KINDS = frozenset({BotMessageKind.crisis, BotMessageKind.reminder})
 

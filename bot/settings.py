@@ -64,6 +64,9 @@ class Settings(BaseSettings):
         None, description="Signs staff session cookies; unset: a random one per process (sessions end on restart)."
     )
     staff_idle_minutes: int = Field(30, ge=1, le=24 * 60, description="Staff are logged out after this idle time.")
+    metrics_token: Optional[SecretStr] = Field(
+        None, description="When set, GET /metrics needs `Authorization: Bearer <token>`."
+    )
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     log_level: str = "INFO"

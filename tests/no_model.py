@@ -26,6 +26,7 @@ class UnreachableAssistant:
 
     def __init__(self, knowledge: Knowledge) -> None:
         self.knowledge = knowledge  # the app serves the clinic's facts from it
+        self.observers: List[Any] = []  # the app's metrics register here
         self.outbox = EmptyOutbox()
 
     async def respond(self, sender_id: str, text: str, *args: Any, **kwargs: Any) -> Any:

@@ -42,6 +42,7 @@ class AssistantDown(Exception):
 class FakeAssistant:
     def __init__(self, knowledge: Knowledge) -> None:
         self.knowledge = knowledge  # the app and the SMS keywords read the clinic from it
+        self.observers: List[Any] = []  # the app's metrics register here
         self.received: Dict[str, List[Tuple[str, str]]] = defaultdict(list)  # conversation -> (channel, text)
         self.screened: Dict[str, List[str]] = defaultdict(list)
         self.failing = False
