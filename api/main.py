@@ -24,8 +24,11 @@ from api.staff import install_staff_inbox
 from bot.engine import Assistant
 from bot.knowledge import Knowledge
 from bot.log import configure_logging, logger
+from bot.retention import purge_conversations
 from bot.settings import Settings, get_settings
 from bot.storage.database import open_database
+
+PURGE_EVERY_SECONDS = 3600.0
 
 
 def create_app(settings: Optional[Settings] = None, assistant: Optional[Assistant] = None) -> FastAPI:
@@ -48,7 +51,9 @@ def create_app(settings: Optional[Settings] = None, assistant: Optional[Assistan
         if assistant is None:
             # Load in the background so /healthz answers while the model loads.
             loading = asyncio.create_task(_load(app, settings, knowledge))
+        purging = asyncio.create_task(_purge_every(PURGE_EVERY_SECONDS, settings, knowledge))
         yield
+        purging.cancel()
         if loading is not None and not loading.done():
             loading.cancel()
         if assistant is not None:
@@ -96,6 +101,20 @@ def create_asgi_app(settings: Optional[Settings] = None) -> ASGIApp:
     app = create_app(settings)
     sio = create_socket_server(app, settings, app.state.rate_limits)
     return socketio.ASGIApp(sio, other_asgi_app=app, socketio_path="socket.io")
+
+
+async def _purge_every(seconds: float, settings: Settings, knowledge: Knowledge) -> None:
+    """Keep clinic.yml's promise: conversations older than data_retention.days are deleted."""
+    while True:
+        try:
+            deleted = await asyncio.to_thread(
+                purge_conversations, settings.sqlite_path, knowledge.clinic.retention_days
+            )
+            if deleted:
+                logger.info("retention: deleted %d conversation event(s)", deleted)
+        except Exception:  # a failed purge must not stop the service; it is retried next time
+            logger.exception("retention: the purge failed")
+        await asyncio.sleep(seconds)
 
 
 async def _load(app: FastAPI, settings: Settings, knowledge: Knowledge) -> None:

@@ -207,6 +207,26 @@ def report(
     typer.echo()
 
 
+@app.command()
+def purge(dry_run: bool = typer.Option(False, "--dry-run", help="Only count what would be deleted.")) -> None:
+    """Delete conversations and consultation requests older than clinic.yml's data_retention.days."""
+    from bot.consultations import ConsultationStore
+    from bot.knowledge import Knowledge
+    from bot.retention import purge_conversations
+
+    settings = _settings()
+    keep_days = Knowledge.from_settings(settings).clinic.retention_days
+    if keep_days is None:
+        typer.echo("clinic.yml sets no data_retention.days: nothing to delete.")
+        return
+    events = purge_conversations(settings.sqlite_path, keep_days, dry_run=dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    typer.echo(f"{verb} {events} conversation event(s) older than {keep_days} days")
+    if not dry_run:
+        requests = ConsultationStore(_outbox(settings)).purge(keep_days)
+        typer.echo(f"deleted {requests} consultation request(s) older than {keep_days} days")
+
+
 def _outbox(settings: Settings) -> StaffOutbox:
     return StaffOutbox(open_database(settings), settings.staff_retry)
 
