@@ -34,7 +34,11 @@ validate: $(STAMP) ## Check content, clinic.yml and Rasa data
 run: train ## Serve on http://127.0.0.1:8000
 	$(KAPBOT) serve
 
-test: train ## Run the whole test suite (slow and browser tests included)
+lint: $(STAMP) ## ruff and mypy, configured in pyproject.toml
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+test: lint train ## Run the whole test suite (lint, slow and browser tests included)
 	scripts/ensure-chromium >/dev/null
 	scripts/ensure-schemathesis >/dev/null
 	scripts/ensure-postgres >/dev/null
@@ -56,7 +60,7 @@ bench: train ## Print latency, memory and crisis-check cost figures, and kapbot 
 	$(PY) bench/compare.py
 
 sync-shared: $(STAMP) ## Copy what changed in ../shared into the repository (docs/shared-copies.yml)
-	$(PY) -m bot.shared_copies ../shared
+	$(PY) -m bot.build.shared_copies ../shared
 
 lock: $(STAMP) ## Rewrite requirements/lock.txt from the venv
 	@{ echo "# The project's lock: a full pip freeze of the working .venv (Python 3.10.13)."; \
@@ -66,4 +70,4 @@ lock: $(STAMP) ## Rewrite requirements/lock.txt from the venv
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf .build models results
 
-.PHONY: help install build train validate run test test-fast eval bench sync-shared lock clean
+.PHONY: help install build train validate lint run test test-fast eval bench sync-shared lock clean

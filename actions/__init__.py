@@ -11,8 +11,8 @@ from actions.consultation import (
     ValidateConsultationForm,
 )
 from actions.topics import ActionAnswerTopic, ActionClarify
-from bot.knowledge import Knowledge
-from bot.staff_outbox import StaffOutbox
+from bot.content.knowledge import Knowledge
+from bot.staff.outbox import StaffOutbox
 
 
 def build_actions(knowledge: Knowledge, outbox: StaffOutbox) -> List[Action]:

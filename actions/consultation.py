@@ -15,12 +15,12 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.answers import render_phrase
-from bot.consultations import ConsultationRequest, ConsultationStore
-from bot.contact_details import ContactKind, find_contact, find_name
-from bot.knowledge import Knowledge
-from bot.smtp import Email
-from bot.staff_outbox import StaffOutbox
+from bot.content.answers import render_phrase
+from bot.content.knowledge import Knowledge
+from bot.staff.consultations import ConsultationRequest, ConsultationStore
+from bot.staff.contact_details import ContactKind, find_contact, find_name
+from bot.staff.outbox import StaffOutbox
+from bot.staff.smtp import Email
 
 SUBMIT_ACTION = "action_submit_consultation"
 FORM_SLOTS = ("consult_name", "consult_contact", "consult_time", "consult_consent")

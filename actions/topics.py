@@ -7,12 +7,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.answers import Button, render, render_phrase
-from bot.confidence import ReplyKind, decision_of, offered_topics
-from bot.boundary import asks_personal_medical, speaks_of_self
-from bot.content import Library
-from bot.knowledge import Knowledge
+from bot.content.answers import Button, render, render_phrase
+from bot.content.knowledge import Knowledge
+from bot.content.library import Library
 from bot.messages import CRISIS_TOPIC, ActionPayload, BotMessageKind, utterance
+from bot.nlu.boundary import asks_personal_medical, speaks_of_self
+from bot.nlu.confidence import ReplyKind, decision_of, offered_topics
 from bot.payloads import OUT_OF_SCOPE_PAYLOAD, topic_payload
 
 ANSWER_ACTION = "action_answer_topic"
@@ -55,7 +55,7 @@ def topic_from_message(message: Dict[Text, Any], current: Optional[str], library
 
 
 def is_personal_medical(message: Dict[Text, Any]) -> bool:
-    """Rules (bot/boundary.py), or one's own named medication or condition, make it personal:
+    """Rules (bot/nlu/boundary.py), or one's own named medication or condition, make it personal:
     "my lithium" is, "how effective is ketamine for depression" is not."""
     text = str(message.get("text") or "")
     if asks_personal_medical(text):
@@ -113,7 +113,7 @@ def offer_runner_up(dispatcher: CollectingDispatcher, knowledge: Knowledge, opti
 
 
 class ActionClarify(Action):
-    """Unsure (bot/confidence.py): first ask with the likeliest topics, then say what we can help with."""
+    """Unsure (bot/nlu/confidence.py): first ask with the likeliest topics, then say what we can help with."""
 
     def __init__(self, knowledge: Knowledge) -> None:
         self.knowledge = knowledge

@@ -21,12 +21,12 @@ from api.rate_limits import ClientRateLimitMiddleware, RateLimits
 from api.routes import chat, health, widget
 from api.security import SecurityHeadersMiddleware
 from api.staff import install_staff_inbox
+from bot.content.knowledge import Knowledge
 from bot.engine import Assistant
-from bot.knowledge import Knowledge
 from bot.log import configure_logging, logger
-from bot.retention import purge_conversations
 from bot.settings import Settings, get_settings
 from bot.storage.database import open_database
+from bot.storage.retention import purge_conversations
 
 PURGE_EVERY_SECONDS = 3600.0
 

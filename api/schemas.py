@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Literal, Optional
 
 from pydantic import BaseModel, Field, StrictStr, validator
 
-from bot.answers import Button
+from bot.content.answers import Button
 from bot.engine import BotMessage
 
 MAX_MESSAGE_CHARS = 1000
@@ -23,6 +23,11 @@ MESSAGE_SCHEMA: Dict[str, Any] = {
     "maxLength": MAX_MESSAGE_CHARS,
     "pattern": rf"[^\s\x00-\x1f\x7f-\x9f{_INVISIBLE_CHARS}]",
 }
+
+
+def message_field(**kwargs: Any) -> Any:
+    """A message's pydantic field, its schema documenting what clean_message enforces."""
+    return Field(..., **MESSAGE_SCHEMA, **kwargs)
 
 
 def clean_message(value: str, max_chars: int = MAX_MESSAGE_CHARS) -> str:
@@ -47,9 +52,9 @@ def _message_field(value: str) -> str:
 
 class ChatRequest(BaseModel):
     sender_id: Optional[StrictStr] = Field(
-        None, regex=SENDER_ID, description="1-64 of A-Za-z0-9_-; omitted: the server makes one."
+        default=None, regex=SENDER_ID, description="1-64 of A-Za-z0-9_-; omitted: the server makes one."
     )
-    message: StrictStr = Field(..., description="1 to 1000 characters after trimming.", **MESSAGE_SCHEMA)
+    message: StrictStr = message_field(description="1 to 1000 characters after trimming.")
 
     class Config:
         extra = "ignore"
@@ -63,10 +68,10 @@ class ChatResponse(BaseModel):
     topic: Optional[str]
     crisis: bool = Field(..., description="The crisis path fired on this message.")
     flagged: bool = Field(
-        False, description="This conversation had a crisis; resources stay visible."
+        default=False, description="This conversation had a crisis; resources stay visible."
     )
     fallback: bool = Field(
-        False, description="The assistant was unsure and asked which topic was meant: a message of kind "
+        default=False, description="The assistant was unsure and asked which topic was meant: a message of kind "
         "'prompt' carries the topics as buttons (/faq{\"topic\":\"...\"}) and 'Something else'.",
     )
     messages: List[BotMessage]
@@ -76,9 +81,9 @@ class RestRequest(BaseModel):
     """Rasa's REST channel request."""
 
     sender: StrictStr = Field(..., regex=SENDER_ID)
-    message: StrictStr = Field(..., **MESSAGE_SCHEMA)
+    message: StrictStr = message_field()
     metadata: Optional[Dict[str, Any]] = Field(
-        None, description="Any JSON object; passed on with the message as Rasa does (tracker.latest_message)."
+        default=None, description="Any JSON object; passed on with the message as Rasa does (tracker.latest_message)."
     )
 
     _clean = validator("message", allow_reuse=True)(_message_field)

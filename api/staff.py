@@ -4,13 +4,13 @@ questions the assistant was unsure about, server-rendered (Jinja2), no script.
 Off until ``kapbot staff add`` made a user: before that every /staff path answers
 the same 404 as any unknown path (``StaffGate``), so the inbox is not even visible.
 Sessions, CSRF and the login limit are in api/staff_session.py; records in
-bot/staff_inbox.py. Every login, failed login, logout, status change and note is audited.
+bot/staff/inbox.py. Every login, failed login, logout, status change and note is audited.
 """
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Type, TypeVar
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
@@ -20,15 +20,23 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.errors import error_response
 from api.rate_limits import client_address
-from api.staff_session import CSRF_FIELD, LoginLimits, LoginRequired, SessionSigner, StaffError, StaffSession, check_csrf
-from bot.clinic import load_clinic
-from bot.consultations import ConsultationStore, StaffStatus
-from bot.curation import CurationLog
-from bot.curation_report import group
-from bot.flagged import flagged_conversations
+from api.staff_session import (
+    CSRF_FIELD,
+    LoginLimits,
+    LoginRequired,
+    SessionSigner,
+    StaffError,
+    StaffSession,
+    check_csrf,
+)
+from bot.content.clinic import load_clinic
+from bot.curation.log import CurationLog
+from bot.curation.report import group
 from bot.settings import Settings
-from bot.staff_inbox import AuditAction, StaffDirectory
-from bot.staff_outbox import StaffOutbox
+from bot.staff.consultations import ConsultationStore, StaffStatus
+from bot.staff.flagged import flagged_conversations
+from bot.staff.inbox import AuditAction, StaffDirectory
+from bot.staff.outbox import StaffOutbox
 from bot.storage.database import open_database
 
 PREFIX = "/staff"
@@ -67,13 +75,16 @@ class StaffInbox:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.directory = StaffDirectory(open_database(settings))
-        self.requests = ConsultationStore(StaffOutbox(open_database(settings), settings.staff_retry))
+        self.requests = ConsultationStore(StaffOutbox.from_settings(settings))
         self.signer = SessionSigner(settings)
         self.login_limits = LoginLimits()
 
 
 class StaffGate:
-    """404 on every /staff path while no staff user exists (checked per request: `kapbot staff add` may run any time)."""
+    """404 on every /staff path while no staff user exists.
+
+    Checked per request: `kapbot staff add` may run any time.
+    """
 
     def __init__(self, app: ASGIApp, inbox: StaffInbox) -> None:
         self.app, self.inbox = app, inbox
@@ -142,14 +153,19 @@ def _redirect(request: Request, to: str, session: Optional[StaffSession]) -> Res
     return response
 
 
-async def _form(request: Request, session: Optional[StaffSession], model: type) -> Any:
+FormT = TypeVar("FormT", bound=BaseModel)
+
+
+async def _form(request: Request, session: Optional[StaffSession], model: Type[FormT]) -> FormT:
     """The posted form, after its CSRF token, as ``model``; 400 when it does not fit."""
     form = await request.form()
     check_csrf(session, form.get(CSRF_FIELD))
     try:
         return model.parse_obj({k: v for k, v in form.items() if k != CSRF_FIELD})
     except ValidationError:
-        raise StaffError(400, "Check the form", "Something in the form was missing or not valid. Go back and try again.")
+        raise StaffError(
+            400, "Check the form", "Something in the form was missing or not valid. Go back and try again."
+        ) from None
 
 
 def _retention_days(inbox: StaffInbox) -> Optional[int]:

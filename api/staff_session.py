@@ -38,7 +38,7 @@ class StaffSession(BaseModel):
 
     user: Optional[str] = None
     csrf: str
-    epoch: int = 0  # the user's session epoch at login (bot/staff_inbox.py)
+    epoch: int = 0  # the user's session epoch at login (bot/staff/inbox.py)
 
     @classmethod
     def new(cls, user: Optional[str] = None, epoch: int = 0) -> "StaffSession":

@@ -61,10 +61,10 @@ def main() -> None:
         from rasa.core.agent import Agent
         from rasa.core.tracker_store import SQLTrackerStore
 
-        from bot.action_runner import InProcessActionEndpoint
         from actions import build_actions
+        from bot.action_runner import InProcessActionEndpoint
+        from bot.content.knowledge import Knowledge
         from bot.engine import latest_model, staff_outbox
-        from bot.knowledge import Knowledge
         from bot.log import quiet_rasa_logs
         from bot.safety import warm_up
         from bot.settings import get_settings
@@ -76,7 +76,7 @@ def main() -> None:
     time_unpacking(timings)
     with timed(timings, "content and clinic"):
         knowledge = Knowledge.from_settings(settings)
-        knowledge.clinic
+        _ = knowledge.clinic  # read and validate clinic.yml now, not on first use
     with timed(timings, "register the actions (rasa-sdk executor)"):
         endpoint = InProcessActionEndpoint(build_actions(knowledge, staff_outbox(settings, knowledge)))
     store = SQLTrackerStore(dialect="sqlite", db=str(Path(tempfile.mkdtemp()) / "conversations.db"))

@@ -1,7 +1,7 @@
 """What the crisis check costs per message: the rules, and the model net's own share.
 
 Run with `make bench`. The rules (bot/safety/) run on every message before the model;
-the model net (bot/crisis_classifier.py) runs inside the NLU parse, on features the
+the model net (bot/nlu/crisis_classifier.py) runs inside the NLU parse, on features the
 pipeline computed anyway, so its cost is the logistic regression alone. Messages are
 the tuning red-team sets plus the bench's everyday questions.
 """
@@ -54,9 +54,9 @@ def model_net_us(texts: List[str]) -> List[float]:
 
     from rasa.core.agent import Agent
 
-    from bot.crisis_classifier import CrisisClassifier
+    from bot.build.model_archives import latest_model
     from bot.log import quiet_rasa_logs
-    from bot.model_archives import latest_model
+    from bot.nlu.crisis_classifier import CrisisClassifier
     from bot.settings import get_settings
 
     quiet_rasa_logs()  # Rasa logs every parse at debug level otherwise

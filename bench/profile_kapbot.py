@@ -33,7 +33,7 @@ SUSPECTS: Dict[str, List[str]] = {
     "idle (uvloop waiting for I/O)": ["leaf:asyncio_run (uvicorn/_compat.py)", "leaf:select (selectors.py)"],
     "kapbot respond() (everything for a message)": ["respond (bot/engine.py)"],
     "  NLU parse (the whole pipeline, dask graph)": ["parse_message (rasa/core/processor.py)"],
-    "    sentence featurizer (MiniLM in NumPy)": ["bot/sentence_featurizer.py"],
+    "    sentence featurizer (MiniLM in NumPy)": ["bot/nlu/sentence_featurizer.py"],
     "    TensorFlow (DIET, ResponseSelector)": ["_parse_message_with_graph (rasa/core/processor.py);*tensorflow/"],
     "    spaCy": ["spacy/"],
     "  prediction loop (policies + actions)": ["_run_prediction_loop (rasa/core/processor.py)"],
@@ -43,12 +43,14 @@ SUSPECTS: Dict[str, List[str]] = {
     "        of which check_schema (the constant schema)": ["check_schema (jsonschema/validators.py)"],
     "      rasa-sdk executor (the actions themselves)": ["run (rasa_sdk/executor.py)"],
     "  tracker load, Rasa's (fetch_tracker_and_update_session)": ["fetch_tracker_and_update_session"],
-    "  tracker load, kapbot's second (engine get_tracker)": ["respond (bot/engine.py);get_tracker (rasa/core/processor.py)"],
+    "  tracker load, kapbot's second (engine get_tracker)": [
+        "respond (bot/engine.py);get_tracker (rasa/core/processor.py)"
+    ],
     "  tracker save (SQL, incl. commit)": ["save (rasa/core/tracker_store.py)"],
     "    SQLite commit": ["do_commit (sqlalchemy/engine/default.py)"],
     "  Python logging (Rasa's debug messages etc.)": ["logging/__init__.py"],
     "  kapbot crisis rules": ["bot/safety/"],
-    "  kapbot curation log (SQLite)": ["bot/curation.py"],
+    "  kapbot curation log (SQLite)": ["bot/curation/log.py"],
     "  answer templates (jinja2)": ["jinja2/"],
     "FastAPI/pydantic outside the endpoint": ["fastapi/routing.py;!run_endpoint_function"],
 }

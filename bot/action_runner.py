@@ -77,7 +77,7 @@ def _validate_in_process_results_once() -> None:
     method is wrapped; actions behind any other endpoint keep Rasa's own check.
     """
     original: Callable[[RemoteAction, Dict[Text, Any]], bool] = RemoteAction._validate_action_result
-    if getattr(original, "in_process_aware", False):
+    if original.__module__ == __name__:  # installed already
         return
 
     def validate_action_result(action: RemoteAction, result: Dict[Text, Any]) -> bool:
@@ -90,5 +90,4 @@ def _validate_in_process_results_once() -> None:
             return original(action, result)
         return True
 
-    validate_action_result.in_process_aware = True  # type: ignore[attr-defined]
-    RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
+    RemoteAction._validate_action_result = validate_action_result

@@ -9,9 +9,9 @@ from typing import List, Optional
 
 import typer
 
-from bot.curation_report import ReportFormat
+from bot.curation.report import ReportFormat
 from bot.settings import Settings, get_settings
-from bot.staff_outbox import StaffOutbox
+from bot.staff.outbox import StaffOutbox
 from bot.storage.database import open_database
 
 app = typer.Typer(help="kapbot: a patient-education assistant for KAP clinics.", no_args_is_help=True)
@@ -30,7 +30,7 @@ def _settings() -> Settings:
 @app.command()
 def build() -> None:
     """Build the spaCy pipeline, fetch the sentence model, write the generated Rasa files."""
-    from bot.training import build as build_all
+    from bot.build.training import build as build_all
 
     result = build_all(_settings())
     typer.echo(f"spaCy pipeline {'rebuilt' if result.spacy_rebuilt else 'up to date'}; "
@@ -41,7 +41,7 @@ def build() -> None:
 @app.command()
 def train(force: bool = typer.Option(False, help="Train even if nothing changed.")) -> None:
     """Train the model when content, data or config changed (else reuse it)."""
-    from bot.training import train as train_model
+    from bot.build.training import train as train_model
 
     result = train_model(_settings(), force=force)
     typer.echo(f"{'model' if result.trained else 'unchanged'}: {result.model}")
@@ -50,7 +50,7 @@ def train(force: bool = typer.Option(False, help="Train even if nothing changed.
 @app.command()
 def validate(rasa: bool = typer.Option(True, help="Also run Rasa's data validation.")) -> None:
     """Check content, clinic configuration and training data; exit 1 on any problem."""
-    from bot.validation import validate_content, validate_rasa
+    from bot.build.validation import validate_content, validate_rasa
 
     settings = _settings()
     problems = validate_content(settings)
@@ -60,7 +60,7 @@ def validate(rasa: bool = typer.Option(True, help="Also run Rasa's data validati
         raise typer.Exit(1)
     typer.echo("content and clinic configuration: ok")
     if rasa:
-        from bot.training import build as build_all
+        from bot.build.training import build as build_all
 
         build_all(settings)
         if not validate_rasa(settings):
@@ -130,10 +130,11 @@ def evaluate(
     """Score question sets: right, resolved, wrong and clarified rates, per-topic recall, confusions."""
     import tempfile
 
-    from bot.calibration import format_sweep, sweep as sweep_thresholds
-    from bot.confidence import configured_thresholds
+    from bot.build.calibration import format_sweep
+    from bot.build.calibration import sweep as sweep_thresholds
+    from bot.build.evaluation import format_report, load_question_set, run
     from bot.engine import Assistant
-    from bot.evaluation import format_report, load_question_set, run
+    from bot.nlu.confidence import configured_thresholds
 
     # A throwaway conversation store: evaluation must not fill the real one.
     settings = _settings().copy(update={"var_dir": Path(tempfile.mkdtemp(prefix="kapbot-eval-"))})
@@ -156,16 +157,18 @@ def evaluate(
 def redteam(
     files: List[Path] = typer.Argument(None, exists=True, dir_okay=False,
                                        help="Red-team lists (default: tests/redteam/crisis.yml and near_misses.yml)."),
-    ordinary: List[Path] = typer.Option(None, exists=True, dir_okay=False,
-                                        help="Eval sets whose questions must not fire (default: tests/eval/calibration.yml)."),
+    ordinary: List[Path] = typer.Option(
+        None, exists=True, dir_okay=False,
+        help="Eval sets whose questions must not fire (default: tests/eval/calibration.yml).",
+    ),
     misses: bool = typer.Option(False, help="List the messages either net gets wrong."),
 ) -> None:
     """Recall and false alarms of the crisis rules, the model's crisis net, and both."""
     import tempfile
 
-    from bot.confidence import configured_thresholds
+    from bot.build.redteam import default_files, format_results, load_redteam, ordinary_questions, probe
     from bot.engine import Assistant
-    from bot.redteam import default_files, format_results, load_redteam, ordinary_questions, probe
+    from bot.nlu.confidence import configured_thresholds
 
     settings = _settings().copy(update={"var_dir": Path(tempfile.mkdtemp(prefix="kapbot-redteam-"))})
     default_redteam, default_ordinary = default_files(settings.project_dir)
@@ -191,9 +194,9 @@ def report(
     """Questions the assistant was unsure about, grouped by similar wording, with the topics visitors picked."""
     import datetime as dt
 
-    from bot.curation import CurationLog
-    from bot.curation_report import as_csv, as_markdown, group, parse_since
-    from bot.knowledge import Knowledge
+    from bot.content.knowledge import Knowledge
+    from bot.curation.log import CurationLog
+    from bot.curation.report import as_csv, as_markdown, group, parse_since
 
     try:
         span = parse_since(since)
@@ -210,9 +213,9 @@ def report(
 @app.command()
 def purge(dry_run: bool = typer.Option(False, "--dry-run", help="Only count what would be deleted.")) -> None:
     """Delete conversations and consultation requests older than clinic.yml's data_retention.days."""
-    from bot.consultations import ConsultationStore
-    from bot.knowledge import Knowledge
-    from bot.retention import purge_conversations
+    from bot.content.knowledge import Knowledge
+    from bot.staff.consultations import ConsultationStore
+    from bot.storage.retention import purge_conversations
 
     settings = _settings()
     keep_days = Knowledge.from_settings(settings).clinic.retention_days
@@ -223,21 +226,17 @@ def purge(dry_run: bool = typer.Option(False, "--dry-run", help="Only count what
     verb = "would delete" if dry_run else "deleted"
     typer.echo(f"{verb} {events} conversation event(s) older than {keep_days} days")
     if not dry_run:
-        requests = ConsultationStore(_outbox(settings)).purge(keep_days)
+        requests = ConsultationStore(StaffOutbox.from_settings(settings)).purge(keep_days)
         typer.echo(f"deleted {requests} consultation request(s) older than {keep_days} days")
-
-
-def _outbox(settings: Settings) -> StaffOutbox:
-    return StaffOutbox(open_database(settings), settings.staff_retry)
 
 
 @app.command()
 def alerts(failed: bool = typer.Option(False, "--failed", help="Only alerts that could not be delivered.")) -> None:
     """Staff alerts still being retried, and those that failed (never the visitor's words)."""
-    from bot.alerts import alert_records
-    from bot.staff_outbox import DeliveryStatus
+    from bot.staff.alerts import alert_records
+    from bot.staff.outbox import DeliveryStatus
 
-    outbox = _outbox(_settings())
+    outbox = StaffOutbox.from_settings(_settings())
     shown = alert_records(outbox, DeliveryStatus.failed) if failed else [
         r for r in alert_records(outbox) if r.status is not DeliveryStatus.sent
     ]
@@ -255,13 +254,15 @@ def alerts(failed: bool = typer.Option(False, "--failed", help="Only alerts that
 
 
 @app.command()
-def requests(pending: bool = typer.Option(False, "--pending", help="Only requests not yet delivered everywhere.")) -> None:
+def requests(
+    pending: bool = typer.Option(False, "--pending", help="Only requests not yet delivered everywhere."),
+) -> None:
     """Consultation requests visitors sent, and whether each reached the clinic's destinations."""
-    from bot.consultations import ConsultationStore, Delivery
-    from bot.knowledge import Knowledge
+    from bot.content.knowledge import Knowledge
+    from bot.staff.consultations import ConsultationStore, Delivery
 
     settings = _settings()
-    store = ConsultationStore(_outbox(settings))
+    store = ConsultationStore(StaffOutbox.from_settings(settings))
     store.purge(Knowledge.from_settings(settings).clinic.retention_days)
     shown = store.requests(pending_only=pending)
     if not shown:
@@ -290,7 +291,7 @@ def staff_add(
     """Add a staff user, or set a new password for one; the password is stored only as an argon2 hash."""
     from pydantic import SecretStr
 
-    from bot.staff_inbox import StaffDirectory
+    from bot.staff.inbox import StaffDirectory
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -308,4 +309,4 @@ def main() -> None:  # pragma: no cover - console entry point
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -29,36 +29,34 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import build_actions
 from actions.consultation import SUBMIT_ACTION
 from actions.topics import ANSWER_ACTION, OUT_OF_SCOPE, TOPIC_SLOT
-from bot.action_links import ActionLink, LinkKind, crisis_links
 from bot.action_runner import InProcessActionEndpoint
-from bot.alerts import Alert, now_iso
-from bot.answers import render, render_phrase
-from bot.confidence import decision_of, is_crisis
-from bot.consultations import ConsultationStore, check_destinations
-from bot.curation import SOMETHING_ELSE, CurationLog, UnsureKind
+from bot.build.model_archives import latest_model
+from bot.content.action_links import ActionLink, LinkKind, crisis_links
+from bot.content.answers import render, render_phrase
+from bot.content.knowledge import Knowledge
+from bot.curation.log import SOMETHING_ELSE, CurationLog, UnsureKind
 from bot.errors import ModelError
-from bot.flagged import FLAG_SLOT
-from bot.knowledge import Knowledge
 from bot.log import logger, quiet_rasa_logs
 from bot.messages import (
     CRISIS_TOPIC,
     LINKED_KINDS,
+    MODEL_DETECTED,
     ActionPayload,
     BotMessage,
     BotMessageKind,
-    MODEL_DETECTED,
     ReplyOutcome,
     bot_message,
     payload_of,
     utterance,
 )
-from bot.model_archives import latest_model
+from bot.nlu.confidence import decision_of, is_crisis
 from bot.payloads import OUT_OF_SCOPE_PAYLOAD, as_user_text, topic_from_payload
 from bot.safety import CrisisSignal, detect_crisis, warm_up
 from bot.settings import Settings
-from bot.smtp import Mailer
-from bot.staff_outbox import MessageKind, StaffOutbox
-from bot.storage.database import open_database
+from bot.staff.alerts import Alert, now_iso
+from bot.staff.consultations import ConsultationStore, check_destinations
+from bot.staff.flagged import FLAG_SLOT
+from bot.staff.outbox import MessageKind, StaffOutbox
 
 __all__ = ["Assistant", "BotMessage", "Reply", "latest_model"]  # channels and benches import these from here
 
@@ -110,12 +108,7 @@ def staff_outbox(settings: Settings, knowledge: Knowledge) -> StaffOutbox:
     """The outbox for staff alerts and consultation requests; ConfigError when clinic.yml
     names a destination the settings cannot sign or mail to."""
     check_destinations(knowledge.clinic, settings.staff_webhook_secret, settings.smtp)
-    return StaffOutbox(
-        open_database(settings),
-        settings.staff_retry,
-        webhook_secret=settings.staff_webhook_secret,
-        mailer=Mailer(settings.smtp) if settings.smtp else None,
-    )
+    return StaffOutbox.from_settings(settings)
 
 
 class Assistant:
@@ -223,7 +216,7 @@ class Assistant:
     def _curate(
         self, tracker: DialogueStateTracker, text: str, messages: List[BotMessage], fallback: bool, channel: str
     ) -> List[SlotSet]:
-        """Log an unsure turn for the clinic (bot/curation.py), and the topic picked after one."""
+        """Log an unsure turn for the clinic (bot/curation/log.py), and the topic picked after one."""
         slots: List[SlotSet] = []
         pending = tracker.get_slot(CURATION_SLOT)
         if pending is not None:

@@ -14,8 +14,8 @@ from typing import Any, Dict, List, Optional
 
 from pydantic import BaseModel, Field
 
-from bot.action_links import ActionLink
-from bot.answers import Button
+from bot.content.action_links import ActionLink
+from bot.content.answers import Button
 
 CRISIS_TOPIC = "safety.crisis"
 PAYLOAD_KEY = "kapbot"
@@ -53,7 +53,7 @@ class ActionPayload(BaseModel):
     kind: BotMessageKind = BotMessageKind.answer
     topic: Optional[str] = None
     sources: List[str] = []
-    fallback: bool = Field(False, description="The unsure prompt: which topic did you mean?")
+    fallback: bool = Field(default=False, description="The unsure prompt: which topic did you mean?")
 
     class Config:
         extra = "forbid"
@@ -70,7 +70,7 @@ class BotMessage(BaseModel):
     buttons: List[Button] = []
     sources: List[str] = []
     kind: BotMessageKind = BotMessageKind.answer
-    links: List[ActionLink] = []  # tap to call or text a crisis line (bot/action_links.py)
+    links: List[ActionLink] = []  # tap to call or text a crisis line (bot/content/action_links.py)
 
 
 def utterance(text: str, buttons: List[Button], payload: ActionPayload) -> Dict[str, Any]:

@@ -13,7 +13,9 @@ from typing import Optional
 TELL_ME_MORE = "/tell_me_more"
 REQUEST_CONSULTATION = "/request_consultation"
 OUT_OF_SCOPE_PAYLOAD = "/out_of_scope"  # the "Something else" button
-_ISSUED = re.compile(r'^/(faq\{"topic":"[a-z]+\.[a-z_]+"\}|tell_me_more|out_of_scope|request_consultation|stop|affirm|deny)$')
+_ISSUED = re.compile(
+    r'^/(faq\{"topic":"[a-z]+\.[a-z_]+"\}|tell_me_more|out_of_scope|request_consultation|stop|affirm|deny)$'
+)
 
 
 def topic_payload(topic_id: str) -> str:

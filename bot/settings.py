@@ -12,13 +12,14 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 from pydantic import BaseSettings, Field, SecretStr, validator
+from pydantic.env_settings import SettingsSourceCallable
 
-from bot.content_files import TERMINOLOGY_FILE
-from bot.smtp import SmtpSettings
+from bot.content.files import TERMINOLOGY_FILE
+from bot.staff.smtp import SmtpSettings
 from bot.storage.database import default_url
 from bot.storage.outbox import CHANNEL_RETRY, OutboxKind, OutboxPolicies, RetryPolicy
 
@@ -37,7 +38,7 @@ def credentials_file_source(settings: BaseSettings) -> Dict[str, Any]:
 
 
 class Settings(BaseSettings):
-    env: str = Field("development", description="development, test or production")
+    env: str = Field(default="development", description="development, test or production")
     project_dir: Path = PROJECT_DIR
     # The paths below default to places inside project_dir.
     content_dir: Path = Path("content")
@@ -48,33 +49,36 @@ class Settings(BaseSettings):
     # Empty means var_dir/kapbot.db, resolved when used (``database``) so a copy of the
     # settings with another var_dir gets its own database.
     database_url: str = Field(
-        "", description="SQLAlchemy URL of kapbot's own tables (outbox, requests, staff, channels); "
+        default="", description="SQLAlchemy URL of kapbot's own tables (outbox, requests, staff, channels); "
         "empty: var_dir/kapbot.db (SQLite).",
     )
     staff_retry: RetryPolicy = Field(
-        RetryPolicy(), description="How long staff alerts and consultation requests are retried."
+        default=RetryPolicy(), description="How long staff alerts and consultation requests are retried."
     )
     # Where consultation requests go is clinic.yml's `consultations`; the secrets are here.
     staff_webhook_secret: Optional[SecretStr] = Field(
-        None, description="Signs every staff webhook: header X-Kapbot-Signature: sha256=HMAC(body)."
+        default=None, description="Signs every staff webhook: header X-Kapbot-Signature: sha256=HMAC(body)."
     )
-    smtp: Optional[SmtpSettings] = Field(None, description="The mail server for email destinations.")
+    smtp: Optional[SmtpSettings] = Field(default=None, description="The mail server for email destinations.")
     # The staff inbox at /staff (api/staff/): off until `kapbot staff add` made a user.
     staff_session_secret: Optional[SecretStr] = Field(
-        None, description="Signs staff session cookies; unset: a random one per process (sessions end on restart)."
+        default=None,
+        description="Signs staff session cookies; unset: a random one per process (sessions end on restart).",
     )
-    staff_idle_minutes: int = Field(30, ge=1, le=24 * 60, description="Staff are logged out after this idle time.")
+    staff_idle_minutes: int = Field(
+        default=30, ge=1, le=24 * 60, description="Staff are logged out after this idle time."
+    )
     metrics_token: Optional[SecretStr] = Field(
-        None, description="When set, GET /metrics needs `Authorization: Bearer <token>`."
+        default=None, description="When set, GET /metrics needs `Authorization: Bearer <token>`."
     )
     host: str = "127.0.0.1"
-    port: int = Field(8000, ge=1, le=65535)
+    port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = "INFO"
-    max_body_bytes: int = Field(16_384, ge=1024)
+    max_body_bytes: int = Field(default=16_384, ge=1024)
 
     # The public edge
     allowed_origins: List[str] = Field(
-        [],
+        default=[],
         description="Origins (the clinic's websites) allowed to call the API and socket.io; "
         "empty: only this server's own demo page.",
     )
@@ -82,9 +86,9 @@ class Settings(BaseSettings):
     rate_limit_per_conversation: str = "20/minute"
 
     # Messaging channels: a channel without its secrets is off (its routes answer 404).
-    public_url: Optional[str] = Field(None, description="Base URL the providers call.")
+    public_url: Optional[str] = Field(default=None, description="Base URL the providers call.")
     channel_id_key: Optional[SecretStr] = Field(
-        None, description="Key for hashing phone numbers into conversation ids."
+        default=None, description="Key for hashing phone numbers into conversation ids."
     )
     twilio_auth_token: Optional[SecretStr] = None
     telegram_token: Optional[SecretStr] = None
@@ -100,7 +104,12 @@ class Settings(BaseSettings):
         case_sensitive = False
 
         @classmethod
-        def customise_sources(cls, init_settings, env_settings, file_secret_settings):  # type: ignore[no-untyped-def]
+        def customise_sources(
+            cls,
+            init_settings: SettingsSourceCallable,
+            env_settings: SettingsSourceCallable,
+            file_secret_settings: SettingsSourceCallable,
+        ) -> Tuple[SettingsSourceCallable, ...]:
             return init_settings, env_settings, credentials_file_source, file_secret_settings
 
     @validator("content_dir", "clinic_file", "models_dir", "build_dir", "var_dir")
@@ -137,7 +146,7 @@ class Settings(BaseSettings):
 
     @property
     def rasa_config_file(self) -> Path:
-        """The pipeline and policies, and the confidence thresholds (bot/confidence.py)."""
+        """The pipeline and policies, and the confidence thresholds (bot/nlu/confidence.py)."""
         return self.project_dir / "config.yml"
 
     @property
@@ -151,7 +160,7 @@ class Settings(BaseSettings):
 
     @property
     def sentence_model_dir(self) -> Path:
-        """all-MiniLM-L6-v2's files, unpacked at build time (bot/sentence_model.py)."""
+        """all-MiniLM-L6-v2's files, unpacked at build time (bot/build/sentence_model.py)."""
         return self.build_dir / "minilm"
 
     @property

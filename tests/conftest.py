@@ -35,7 +35,6 @@ from bot.settings import Settings, get_settings  # noqa: E402
 from tests.paths import PROJECT_DIR  # noqa: E402
 
 
-
 class UnmarkedModelTestError(Exception):
     """Raised when a test not marked slow loads the model anyway."""
 
@@ -70,7 +69,7 @@ def settings() -> Settings:
 @pytest.fixture(scope="session")
 def model_path(settings: Settings) -> Path:
     """Train once per run if needed (Rasa's fingerprint skips unchanged data)."""
-    from bot.training import train
+    from bot.build.training import train
 
     test = _setting_up[0] if _setting_up else None
     if test is not None and test.get_closest_marker("slow") is None:
@@ -102,11 +101,12 @@ def api(settings: Settings) -> Iterator:
     from fastapi.testclient import TestClient
 
     from api.main import create_app
+    from bot.content.knowledge import Knowledge
     from bot.engine import Assistant
-    from bot.knowledge import Knowledge
     from tests.no_model import UnreachableAssistant
 
-    with TestClient(create_app(settings, assistant=cast(Assistant, UnreachableAssistant(Knowledge.from_settings(settings))))) as test_client:
+    assistant = cast(Assistant, UnreachableAssistant(Knowledge.from_settings(settings)))
+    with TestClient(create_app(settings, assistant=assistant)) as test_client:
         yield test_client
 
 

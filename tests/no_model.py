@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
+from bot.content.knowledge import Knowledge
 from bot.engine import BotMessage, Reply
-from bot.knowledge import Knowledge
 
 
 class AssistantReachedError(Exception):

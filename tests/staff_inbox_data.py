@@ -20,18 +20,18 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def add_staff_user(settings: Settings) -> None:
-    from bot.staff_inbox import StaffDirectory
+    from bot.staff.inbox import StaffDirectory
 
     StaffDirectory(open_database(settings)).add_user(STAFF_USER, SecretStr(STAFF_PASSWORD))
 
 
 def submit_request(settings: Settings) -> int:
     """One request as the form stores it (the destination is never reached: delivery stays pending)."""
-    from bot.clinic import Clinic
-    from bot.consultations import ConsultationRequest, ConsultationStore
-    from bot.contact_details import ContactKind
-    from bot.smtp import Email
-    from bot.staff_outbox import StaffOutbox
+    from bot.content.clinic import Clinic
+    from bot.staff.consultations import ConsultationRequest, ConsultationStore
+    from bot.staff.contact_details import ContactKind
+    from bot.staff.outbox import StaffOutbox
+    from bot.staff.smtp import Email
 
     clinic = Clinic(name="Test Clinic", consultations={"webhook_url": "http://127.0.0.1:9/down"})
     request = ConsultationRequest(conversation_id="c-staff", name=VISITOR_NAME, contact="+15550100000",

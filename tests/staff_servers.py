@@ -19,7 +19,7 @@ from typing import Any, List, Optional
 import trustme
 import yaml
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session, SMTP
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from pytest_httpserver import HTTPServer
 
 from tests.paths import PROJECT_DIR

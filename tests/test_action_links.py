@@ -1,11 +1,11 @@
-"""Crisis numbers as tap-to-call and tap-to-text links (bot/action_links.py)."""
+"""Crisis numbers as tap-to-call and tap-to-text links (bot/content/action_links.py)."""
 from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
 
-from bot.action_links import LinkKind, crisis_links, dial_string, with_markdown_links
-from bot.clinic import Clinic, CrisisResource
+from bot.content.action_links import LinkKind, crisis_links, dial_string, with_markdown_links
+from bot.content.clinic import Clinic, CrisisResource
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,9 @@ from bot.action_runner import InProcessActionEndpoint, validate_result
 
 GOOD = {
     "events": [{"event": "slot", "timestamp": None, "name": "current_topic", "value": "during.session_length"}],
-    "responses": [{"text": "A session lasts one to two hours.", "buttons": [{"title": "More", "payload": "/tell_me_more"}]}],
+    "responses": [
+        {"text": "A session lasts one to two hours.", "buttons": [{"title": "More", "payload": "/tell_me_more"}]}
+    ],
 }
 BAD = {"events": [{"event": "slot", "name": 3}], "responses": []}
 
@@ -26,7 +28,8 @@ def test_same_verdicts_as_jsonschema_validate() -> None:
 
 
 def test_in_process_actions_still_rejected_with_rasas_wording() -> None:
-    action = RemoteAction("action_answer_topic", InProcessActionEndpoint([]))  # the check is the endpoint's, whatever it runs
+    # The check is the endpoint's, whatever it runs.
+    action = RemoteAction("action_answer_topic", InProcessActionEndpoint([]))
     assert action._validate_action_result(GOOD)
     with pytest.raises(jsonschema.ValidationError, match="Failed to validate Action server response"):
         action._validate_action_result(BAD)

@@ -11,13 +11,13 @@ import uuid
 import pytest
 from werkzeug import Response
 
-from bot.alerts import Alert, alert_records, now_iso
-from bot.staff_outbox import DeliveryStatus, MessageKind, RetryPolicy, StaffOutbox
-from bot.clinic import load_clinic
+from bot.content.clinic import load_clinic
+from bot.content.knowledge import Knowledge
 from bot.engine import Assistant
-from bot.knowledge import Knowledge
-from tests.paths import PROJECT_DIR
+from bot.staff.alerts import Alert, alert_records, now_iso
+from bot.staff.outbox import DeliveryStatus, MessageKind, RetryPolicy, StaffOutbox
 from tests.databases import database
+from tests.paths import PROJECT_DIR
 
 FAST = RetryPolicy(first_delay=0.01, max_delay=0.05, give_up_after=30, timeout=0.5)
 
@@ -62,7 +62,9 @@ def test_failed_alert_is_retried_then_sent(httpserver, tmp_path, loop) -> None:
 
 
 def test_alert_keeps_trying_until_its_time_is_up_then_shows_as_failed(tmp_path, loop) -> None:
-    policy = FAST.copy(update={"give_up_after": 0.6})
+    # No try limit, only time: it must keep trying until then. Under a loaded machine
+    # one refused try can take 100 ms, so the period leaves room for several.
+    policy = FAST.copy(update={"give_up_after": 1.5})
     queue = StaffOutbox(database(tmp_path), policy)
     started = time.monotonic()
 
@@ -71,9 +73,9 @@ def test_alert_keeps_trying_until_its_time_is_up_then_shows_as_failed(tmp_path, 
         await queue.drain()
 
     loop.run_until_complete(go())
-    assert time.monotonic() - started >= 0.6  # tries for the whole period, not a fixed count
+    assert time.monotonic() - started >= 1.5  # tries for the whole period, not a fixed count
     record = alert_records(queue, DeliveryStatus.failed)[0]
-    assert record.attempts > 5 and record.last_error and record.opted_out
+    assert record.attempts > 3 and record.last_error and record.opted_out
 
 
 def test_alert_refused_for_a_while_is_delivered_after_a_restart(httpserver, tmp_path, loop) -> None:

@@ -57,7 +57,7 @@ def test_follow_up_button_payload_answers_its_topic(client) -> None:
 
 
 def test_clinic_facts_come_from_configuration(client, settings) -> None:
-    from bot.clinic import load_clinic
+    from bot.content.clinic import load_clinic
 
     clinic = load_clinic(settings.clinic_file)
     body = chat(client, "what is your phone number?", "api-contact")

@@ -69,7 +69,8 @@ def test_two_megabyte_body(api, route) -> None:
 
 
 def test_lying_content_length_is_refused(api) -> None:
-    response = api.post("/v1/chat", content=b"{}", headers={"content-type": "application/json", "content-length": "abc"})
+    headers = {"content-type": "application/json", "content-length": "abc"}
+    response = api.post("/v1/chat", content=b"{}", headers=headers)
     # The app refuses it as too large (api/body_limit.py); a real server's HTTP parser may say 400 first.
     assert_error(response, 413, "body_too_large")
 
@@ -83,7 +84,8 @@ def test_unknown_route_and_method(api) -> None:
 @pytest.mark.parametrize(
     "message",
     ["<script>alert(1)</script> how long is a session?", "😰😰 is it safe??", "كم تستغرق الجلسة؟",
-     "how long\x07 is a\x1b[31m session", "' OR 1=1; --", "{{ clinic.name }} {% raw %}", "/restart", "/faq{\"topic\":\"nope\"}"],
+     "how long\x07 is a\x1b[31m session", "' OR 1=1; --", "{{ clinic.name }} {% raw %}", "/restart",
+     "/faq{\"topic\":\"nope\"}"],
 )
 def test_odd_but_valid_messages_are_answered_without_echo(client, message) -> None:
     response = client.post("/v1/chat", json={"sender_id": "odd-input", "message": message})

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from bot.boundary import asks_personal_medical
+from bot.nlu.boundary import asks_personal_medical
 
 PERSONAL = [
     "How much ketamine should I take at home?",

@@ -1,4 +1,4 @@
-"""The one decision between answer, offer and ask (bot/confidence.py), and its log (bot/curation.py)."""
+"""The one decision between answer, offer and ask (bot/nlu/confidence.py), and its log (bot/curation/log.py)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,9 +6,9 @@ import datetime as dt
 import pytest
 from pydantic import ValidationError
 
-from bot.confidence import Candidate, ReplyKind, Thresholds, configured_thresholds, decide, rank
-from bot.curation import CurationLog, UnsureKind, redact, unsure_questions
-from bot.curation_report import as_csv, as_markdown, group, parse_since
+from bot.curation.log import CurationLog, UnsureKind, redact, unsure_questions
+from bot.curation.report import as_csv, as_markdown, group, parse_since
+from bot.nlu.confidence import Candidate, ReplyKind, Thresholds, configured_thresholds, decide, rank
 from tests.paths import PROJECT_DIR
 
 T = Thresholds(answer=0.6, offer=0.3, margin=0.2, crisis=0.4, options=3)

@@ -14,13 +14,13 @@ from typing import Any, Dict, List
 
 import pytest
 
-from bot.consultations import ConsultationStore, Delivery
-from bot.contact_details import ContactKind, find_contact, find_name
-from bot.staff_outbox import SIGNATURE_HEADER, StaffOutbox
-from tests.paths import PROJECT_DIR
-from tests.staff_servers import STAFF_EMAIL, WEBHOOK_PATH, WEBHOOK_SECRET, find_email
+from bot.staff.consultations import ConsultationStore, Delivery
+from bot.staff.contact_details import ContactKind, find_contact, find_name
+from bot.staff.outbox import SIGNATURE_HEADER, StaffOutbox
 from bot.storage.database import open_database
 from tests.databases import database
+from tests.paths import PROJECT_DIR
+from tests.staff_servers import STAFF_EMAIL, WEBHOOK_PATH, WEBHOOK_SECRET, find_email
 
 
 @pytest.fixture
@@ -87,7 +87,7 @@ def test_a_contact_is_found_in_a_sentence(raw, kind, value) -> None:
 
 @pytest.mark.slow
 def test_talk_to_someone_gives_contact_and_offers_a_request(say, settings) -> None:
-    from bot.clinic import load_clinic
+    from bot.content.clinic import load_clinic
 
     body = say(new_id(), "can I talk to a real person please")
     assert body["topic"] in ("meta.human", "clinic.contact")
@@ -175,10 +175,10 @@ def test_cancel_at_any_step(say, requests, step) -> None:
 def test_a_request_refused_for_a_while_is_delivered_after_a_restart(httpserver, tmp_path, loop) -> None:
     from werkzeug import Response
 
-    from bot.clinic import Clinic
-    from bot.consultations import ConsultationRequest
-    from bot.smtp import Email
-    from bot.staff_outbox import RetryPolicy
+    from bot.content.clinic import Clinic
+    from bot.staff.consultations import ConsultationRequest
+    from bot.staff.outbox import RetryPolicy
+    from bot.staff.smtp import Email
 
     refusing, calls = True, []
 
@@ -217,9 +217,9 @@ def test_a_request_refused_for_a_while_is_delivered_after_a_restart(httpserver, 
 
 
 def test_kapbot_requests_lists_undelivered_requests(tmp_path) -> None:
-    from bot.clinic import Clinic
-    from bot.consultations import ConsultationRequest
-    from bot.smtp import Email
+    from bot.content.clinic import Clinic
+    from bot.staff.consultations import ConsultationRequest
+    from bot.staff.smtp import Email
 
     clinic = Clinic(name="Test Clinic", consultations={"webhook_url": "http://127.0.0.1:9/down"})
     request = ConsultationRequest(conversation_id="c2", name="Kim", contact="+15550100000",
@@ -265,9 +265,9 @@ def test_without_a_destination_the_form_is_not_offered(model_path, tmp_path) -> 
 def test_requests_past_the_clinics_retention_are_deleted_with_their_deliveries(tmp_path) -> None:
     import datetime as dt
 
-    from bot.clinic import Clinic
-    from bot.consultations import ConsultationRequest
-    from bot.smtp import Email
+    from bot.content.clinic import Clinic
+    from bot.staff.consultations import ConsultationRequest
+    from bot.staff.smtp import Email
 
     clinic = Clinic(name="Test Clinic", consultations={"webhook_url": "http://127.0.0.1:9/down"},
                     data_retention={"days": 30})

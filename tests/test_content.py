@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.compile import GENERATED_HEADER, lookups_yaml, responses_yaml
-from bot.content import load_library
+from bot.build.compile import GENERATED_HEADER, lookups_yaml, responses_yaml
+from bot.build.spacy_pipeline import load_terminology
+from bot.build.training import GENERATED_LOOKUPS, GENERATED_RESPONSES
+from bot.build.validation import validate_content
+from bot.content.library import load_library
 from bot.errors import ContentError
-from bot.nlp import load_terminology
-from bot.training import GENERATED_LOOKUPS, GENERATED_RESPONSES
-from bot.validation import validate_content
 from tests.paths import PROJECT_DIR
 
 CONTENT = PROJECT_DIR / "content"

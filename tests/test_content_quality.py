@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import textstat
 
-from bot.answers import render, render_phrase
-from bot.clinic import Clinic, load_clinic
-from bot.content import load_library
+from bot.content.answers import render, render_phrase
+from bot.content.clinic import Clinic, load_clinic
+from bot.content.library import load_library
 from tests.paths import PROJECT_DIR
 
 MAX_GRADE = 8.0  # Flesch-Kincaid grade level

@@ -1,5 +1,5 @@
 """The two crisis nets, against the real trained model: the rules (bot/safety/) and the
-model's crisis classifier (bot/crisis_classifier.py). Either one takes the crisis path.
+model's crisis classifier (bot/nlu/crisis_classifier.py). Either one takes the crisis path.
 
 Gates on the tuning sets (tests/redteam/crisis.yml and near_misses.yml) and the calibration
 questions; the frozen held-out set (tests/redteam/frozen/) is only measured, with a floor
@@ -12,8 +12,8 @@ from typing import Dict
 
 import pytest
 
-from bot.confidence import CRISIS_SCORE_KEY, configured_thresholds
-from bot.redteam import Net, SetResult, load_redteam, ordinary_questions, probe
+from bot.build.redteam import Net, SetResult, load_redteam, ordinary_questions, probe
+from bot.nlu.confidence import CRISIS_SCORE_KEY, configured_thresholds
 from bot.safety import detect_crisis
 from tests.paths import PROJECT_DIR
 

@@ -14,7 +14,7 @@ def new_id() -> str:
 
 
 def test_crisis_statement_gets_resources_first_and_only(say, settings) -> None:
-    from bot.clinic import load_clinic
+    from bot.content.clinic import load_clinic
 
     clinic = load_clinic(settings.clinic_file)
     body = say(new_id(), "honestly i just want it all to stop. i cant do this anymore")
@@ -56,7 +56,7 @@ def test_treatment_question_shows_resources_and_answers(say) -> None:
     topics = [m["topic"] for m in body["messages"]]
     assert topics[0] == "safety.crisis"
     # then the model's own reply to the question: an answer, or, when it is unsure, a
-    # question offering topics (bot/confidence.py); never a second crisis message
+    # question offering topics (bot/nlu/confidence.py); never a second crisis message
     rest = body["messages"][1:]
     assert "safety.crisis" not in topics[1:], topics
     assert any(m["kind"] == "answer" and m["topic"] for m in rest) or any(

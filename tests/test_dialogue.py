@@ -63,8 +63,7 @@ def test_every_answer_offers_follow_ups(say) -> None:
 def _fallback_tracker(clarifying: bool) -> "Tracker":
     from rasa_sdk import Tracker
 
-
-    from bot.confidence import Thresholds, decide, rank
+    from bot.nlu.confidence import Thresholds, decide, rank
 
     message = {
         "text": "ketamin hmm the thing after",
@@ -89,7 +88,7 @@ def test_low_confidence_offers_the_likeliest_topics_then_the_scope(loop, setting
     from rasa_sdk.executor import CollectingDispatcher
 
     from actions.topics import ActionClarify
-    from bot.knowledge import Knowledge
+    from bot.content.knowledge import Knowledge
     from bot.messages import payload_of
 
     clarify = ActionClarify(Knowledge.from_settings(settings))
@@ -110,7 +109,7 @@ def test_a_personal_medical_question_the_model_cannot_place_gets_the_boundary(lo
     from rasa_sdk.executor import CollectingDispatcher
 
     from actions.topics import ActionClarify
-    from bot.knowledge import Knowledge
+    from bot.content.knowledge import Knowledge
     from bot.messages import payload_of
 
     tracker = _fallback_tracker(False)

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from bot.knowledge import Knowledge
+from bot.content.knowledge import Knowledge
 from tests.no_model import EchoAssistant
 
 

@@ -10,10 +10,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
 from api.main import create_app
+from bot.content.knowledge import Knowledge
 from bot.engine import Assistant
-from bot.knowledge import Knowledge
 from bot.settings import Settings
-from bot.staff_outbox import MessageKind, StaffOutbox
+from bot.staff.outbox import MessageKind, StaffOutbox
 from bot.storage.database import open_database
 from tests.no_model import EchoAssistant
 

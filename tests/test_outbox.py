@@ -15,16 +15,23 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
 from api.channels.store import ChannelStore, Outgoing
-from bot.alerts import Alert, alert_records, now_iso
-from bot.clinic import Clinic
-from bot.consultations import ConsultationRequest, ConsultationStore
-from bot.contact_details import ContactKind
+from bot.content.clinic import Clinic
 from bot.settings import Settings
-from bot.smtp import Email
-from bot.staff_outbox import DeliveryStatus, MessageKind, StaffOutbox
+from bot.staff.alerts import Alert, alert_records, now_iso
+from bot.staff.consultations import ConsultationRequest, ConsultationStore
+from bot.staff.contact_details import ContactKind
+from bot.staff.outbox import DeliveryStatus, MessageKind, StaffOutbox
+from bot.staff.smtp import Email
 from bot.storage.database import DATABASE_FILE, make_engine, open_database
 from bot.storage.outbox import (
-    CHANNEL_RETRY, Outbox, OutboxKind, OutboxPolicies, OutboxRow, OutboxState, Outcome, RetryPolicy,
+    CHANNEL_RETRY,
+    Outbox,
+    OutboxKind,
+    OutboxPolicies,
+    OutboxRow,
+    OutboxState,
+    Outcome,
+    RetryPolicy,
 )
 from bot.storage.tables import outbox as outbox_table
 

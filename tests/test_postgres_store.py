@@ -12,9 +12,9 @@ from typing import Iterator
 import pytest
 from sqlalchemy import func, select
 
-from bot.alerts import Alert, alert_records, now_iso
 from bot.settings import Settings
-from bot.staff_outbox import DeliveryStatus, MessageKind, StaffOutbox
+from bot.staff.alerts import Alert, alert_records, now_iso
+from bot.staff.outbox import DeliveryStatus, MessageKind, StaffOutbox
 from bot.storage.database import make_engine, open_database
 from bot.storage.outbox import RetryPolicy
 from bot.storage.tables import outbox as outbox_table

@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from bot.content.knowledge import Knowledge
 from bot.engine import Assistant
-from bot.knowledge import Knowledge
 from bot.settings import Settings
 from tests.no_model import UnreachableAssistant
 

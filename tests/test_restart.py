@@ -9,6 +9,10 @@ from tests.service import Service
 pytestmark = pytest.mark.slow
 
 
+def chat(url: str, sender: str, message: str) -> dict:
+    return httpx.post(url + "/v1/chat", json={"sender_id": sender, "message": message}, timeout=30).json()
+
+
 def test_conversation_survives_a_restart(tmp_path, model_path) -> None:
     env = {"KAPBOT_VAR_DIR": str(tmp_path)}
     sender = "restart-visitor"
@@ -16,14 +20,14 @@ def test_conversation_survives_a_restart(tmp_path, model_path) -> None:
         # /readyz is 503 until the model is loaded: tests/test_readiness.py checks that without a race.
         first.wait_until("/readyz")
         assert httpx.get(first.url + "/readyz").json()["status"] == "ready"
-        body = httpx.post(first.url + "/v1/chat", json={"sender_id": sender, "message": "how long is a session?"}, timeout=30).json()
+        body = chat(first.url, sender, "how long is a session?")
         assert body["topic"] == "during.session_length"
     assert (tmp_path / "conversations.db").exists()
 
     with Service(env) as second:
         second.wait_until("/readyz")
-        body = httpx.post(second.url + "/v1/chat", json={"sender_id": sender, "message": "tell me more"}, timeout=30).json()
+        body = chat(second.url, sender, "tell me more")
         # "tell me more" only knows what to expand from the stored conversation.
         assert body["topic"] == "during.session_length"
-        stranger = httpx.post(second.url + "/v1/chat", json={"sender_id": "someone-new", "message": "tell me more"}, timeout=30).json()
+        stranger = chat(second.url, "someone-new", "tell me more")
         assert stranger["topic"] != "during.session_length"

@@ -16,10 +16,10 @@ from typer.testing import CliRunner
 
 from api.main import create_app
 from bot.cli import app as cli
+from bot.content.knowledge import Knowledge
 from bot.engine import Assistant
-from bot.knowledge import Knowledge
-from bot.retention import purge_conversations
 from bot.settings import Settings
+from bot.storage.retention import purge_conversations
 from tests.no_model import EchoAssistant
 
 DAY = 86400.0

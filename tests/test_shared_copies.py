@@ -9,8 +9,8 @@ from typing import List
 
 import pytest
 
+from bot.build.shared_copies import MANIFEST, SYNC_HINT, SharedCopy, differences, load_manifest, sha256, sync
 from bot.errors import ContentError
-from bot.shared_copies import MANIFEST, SYNC_HINT, SharedCopy, differences, load_manifest, sha256, sync
 from tests.paths import PROJECT_DIR, SHARED_DIR
 
 COPIES: List[SharedCopy] = load_manifest(PROJECT_DIR).copies

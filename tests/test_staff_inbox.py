@@ -10,13 +10,21 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.settings import Settings
-from bot.staff_inbox import AuditAction, StaffDirectory
-from tests.staff_inbox_data import (
-    CSRF, FLAGGED_ID, FLAGGED_TEXT, STAFF_PASSWORD, STAFF_USER, VISITOR_NAME, add_staff_user, save_trackers,
-    submit_request, write_flagged_conversation,
-)
+from bot.staff.inbox import AuditAction, StaffDirectory
 from bot.storage.database import open_database
 from tests.databases import database
+from tests.staff_inbox_data import (
+    CSRF,
+    FLAGGED_ID,
+    FLAGGED_TEXT,
+    STAFF_PASSWORD,
+    STAFF_USER,
+    VISITOR_NAME,
+    add_staff_user,
+    save_trackers,
+    submit_request,
+    write_flagged_conversation,
+)
 
 
 @pytest.fixture
@@ -151,8 +159,8 @@ def test_an_idle_or_forged_session_goes_back_to_login(staff_settings) -> None:
 
 
 def test_an_older_staff_db_is_moved_into_the_one_database(tmp_path) -> None:
-    from bot.consultations import ConsultationStore, StaffStatus
-    from bot.staff_outbox import DeliveryStatus, StaffOutbox
+    from bot.staff.consultations import ConsultationStore, StaffStatus
+    from bot.staff.outbox import DeliveryStatus, StaffOutbox
 
     with sqlite3.connect(tmp_path / "staff.db") as db:  # a request from before the staff inbox, and its delivery
         db.execute("CREATE TABLE consultation_requests (id INTEGER PRIMARY KEY, conversation_id TEXT NOT NULL,"
@@ -197,7 +205,7 @@ def test_flagged_conversations_from_the_tracker_store(tmp_path) -> None:
     from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    from bot.flagged import MODEL_CATEGORY, flagged_conversations
+    from bot.staff.flagged import MODEL_CATEGORY, flagged_conversations
 
     assert flagged_conversations(tmp_path / "none.db") == []  # no conversation yet
     db = tmp_path / "conversations.db"
@@ -232,7 +240,7 @@ def test_without_a_session_secret_a_random_one_is_made_and_the_log_says_so(tmp_p
 def test_notes_past_the_clinics_retention_are_deleted(tmp_path) -> None:
     from sqlalchemy import text
 
-    from bot.staff_inbox import StaffDirectory
+    from bot.staff.inbox import StaffDirectory
 
     directory = StaffDirectory(database(tmp_path))
     directory.add_note("conv-old", "ana", "called back")

@@ -11,10 +11,12 @@ from rasa.shared.nlu.training_data.loading import load_data
 
 from tests.paths import PROJECT_DIR
 
-
 # Words a patient puts around a question without changing it: "hi, where are you
 # located" teaches the model the measured message "Where are you located?" itself.
-FILLER = {"hi", "hello", "hey", "ok", "okay", "and", "so", "um", "thanks", "please", "yes", "yeah", "oh", "well", "also", "just", "sorry"}
+FILLER = {
+    "hi", "hello", "hey", "ok", "okay", "and", "so", "um", "thanks", "please",
+    "yes", "yeah", "oh", "well", "also", "just", "sorry",
+}
 
 
 def normalise(text: str) -> str:
@@ -83,8 +85,8 @@ def test_no_redteam_message_is_in_the_training_data(redteam_set) -> None:
 
 
 def test_every_faq_topic_has_enough_examples() -> None:
-    from bot.compile import faq_topics
-    from bot.content import load_library
+    from bot.build.compile import faq_topics
+    from bot.content.library import load_library
 
     training = load_data(str(PROJECT_DIR / "data" / "nlu"))
     counts: Dict[str, int] = {}

@@ -35,7 +35,7 @@ from api.channels.delivery import outbox_lifespan
 from api.channels.registry import ADAPTERS
 from api.channels.runtime import ChannelRuntime
 from api.channels.webhook import channel_router
-from bot.knowledge import Knowledge
+from bot.content.knowledge import Knowledge
 from bot.settings import Settings
 
 __all__ = ["include_channels"]

@@ -19,7 +19,7 @@ from api.channels.access import ChannelOff
 from api.channels.inbound import clean_text, respond, screen_opted_out
 from api.channels.render import split_text
 from api.channels.store import ChannelStore, Outgoing
-from bot.answers import Button
+from bot.content.answers import Button
 from bot.engine import BotMessage, Reply
 from bot.settings import Settings
 

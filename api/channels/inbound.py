@@ -38,7 +38,9 @@ def clean_text(raw: Optional[str]) -> Optional[str]:
 
 
 @asynccontextmanager
-async def _or_redeliver(runtime: ChannelRuntime, channel: str, message_id: str, conversation: str) -> AsyncIterator[None]:
+async def _or_redeliver(
+    runtime: ChannelRuntime, channel: str, message_id: str, conversation: str
+) -> AsyncIterator[None]:
     """If the assistant is not ready or fails, the claim on the message is given
     back and the provider gets a 503, so its redelivery is handled later."""
     try:

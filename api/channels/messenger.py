@@ -22,7 +22,7 @@ from api.channels.base import Inbound, SendingChannel, Turn, read
 from api.channels.buttons import fit_payload, resolve_payload, short_title
 from api.channels.store import ChannelStore
 from api.openapi import text_body
-from bot.answers import Button
+from bot.content.answers import Button
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 TITLE_LIMIT = 20

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, List, Tuple
 
-from bot.action_links import LinkKind, with_markdown_links
+from bot.content.action_links import LinkKind, with_markdown_links
 from bot.engine import BotMessage
 
 # After a sentence end (with closing quotes/brackets) or at line breaks.

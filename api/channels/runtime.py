@@ -18,7 +18,7 @@ from api.channels.identity import channel_key, conversation_id
 from api.channels.outbound import Outbound
 from api.channels.registry import ADAPTERS
 from api.channels.store import ChannelStore
-from bot.knowledge import Knowledge
+from bot.content.knowledge import Knowledge
 from bot.settings import Settings
 from bot.storage.database import open_database
 

@@ -17,9 +17,9 @@ from enum import Enum
 from typing import Iterable, List, Optional
 
 from api.channels.render import split_text
-from bot.answers import render_phrase
-from bot.clinic import Clinic
-from bot.content import Library
+from bot.content.answers import render_phrase
+from bot.content.clinic import Clinic
+from bot.content.library import Library
 
 SMS_LIMIT = 1600
 SMS_TARGET = 320

@@ -18,7 +18,7 @@ from api.channels.access import Forbidden, same_secret
 from api.channels.base import Inbound, ProviderCall, SendingChannel, Turn, read
 from api.channels.buttons import fit_payload, resolve_payload
 from api.channels.store import ChannelStore
-from bot.answers import Button
+from bot.content.answers import Button
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 CALLBACK_DATA_BYTES = 64

@@ -32,7 +32,7 @@ class TwilioMessage(BaseModel):
 
     message_sid: str = Field(..., alias="MessageSid", min_length=1, max_length=64)
     sender: str = Field(..., alias="From", min_length=1, max_length=64)
-    body: str = Field("", alias="Body")
+    body: str = Field(default="", alias="Body")
 
 
 def as_sms(reply: Reply) -> Tuple[List[str], List[str]]:

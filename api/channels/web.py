@@ -7,7 +7,7 @@ from typing import Any, Dict, List
 
 from api.channels.render import web_text
 from api.schemas import ChatResponse, RestMessage
-from bot.action_links import LinkKind
+from bot.content.action_links import LinkKind
 from bot.engine import BotMessage, Reply
 
 

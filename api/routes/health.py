@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from api.errors import NotReady
 from api.openapi import error_responses
 from api.schemas import HealthStatus
-from bot.staff_outbox import DeliveryStatus, MessageKind
+from bot.staff.outbox import DeliveryStatus, MessageKind
 
 router = APIRouter(tags=["health"])
 

@@ -50,15 +50,21 @@ FINAL = (OutboxState.sent, OutboxState.failed)
 
 
 class RetryPolicy(BaseModel):
-    first_delay: float = Field(1.0, ge=0, description="Seconds before the second try; doubles each time.")
-    max_delay: float = Field(300.0, gt=0, description="Never wait longer than this between tries.")
-    give_up_after: float = Field(24 * 3600.0, gt=0, description="Seconds after the message was raised.")
-    max_tries: Optional[int] = Field(None, ge=1, description="Give up after this many tries; None: only by time.")
-    timeout: float = Field(5.0, gt=0, description="Seconds one try may take.")
-    stale_claim_after: float = Field(
-        60.0, gt=0, description="A row 'sending' this long belongs to a process that died: it may be taken over."
+    first_delay: float = Field(default=1.0, ge=0, description="Seconds before the second try; doubles each time.")
+    max_delay: float = Field(default=300.0, gt=0, description="Never wait longer than this between tries.")
+    give_up_after: float = Field(default=24 * 3600.0, gt=0, description="Seconds after the message was raised.")
+    max_tries: Optional[int] = Field(
+        default=None, ge=1, description="Give up after this many tries; None: only by time."
     )
-    erase_when_sent: bool = Field(False, description="Blank the payload once sent (it holds a visitor's words).")
+    timeout: float = Field(default=5.0, gt=0, description="Seconds one try may take.")
+    stale_claim_after: float = Field(
+        default=60.0,
+        gt=0,
+        description="A row 'sending' this long belongs to a process that died: it may be taken over.",
+    )
+    erase_when_sent: bool = Field(
+        default=False, description="Blank the payload once sent (it holds a visitor's words)."
+    )
 
     def delay(self, tries: int) -> float:
         """Seconds to wait after the ``tries``-th failed try: tenacity's exponential backoff."""
@@ -133,10 +139,16 @@ class OutboxRow(BaseModel):
 class Outcome(BaseModel):
     """What one try came to."""
 
-    error: Optional[str] = Field(None, description="None: the destination took it; else a short reason, no content.")
+    error: Optional[str] = Field(
+        default=None, description="None: the destination took it; else a short reason, no content."
+    )
     retryable: bool = True
-    counted: bool = Field(True, description="False: not a real try (the channel is off); wait without using one up.")
-    retry_after: Optional[float] = Field(None, ge=0, description="Seconds to wait instead of the policy's backoff.")
+    counted: bool = Field(
+        default=True, description="False: not a real try (the channel is off); wait without using one up."
+    )
+    retry_after: Optional[float] = Field(
+        default=None, ge=0, description="Seconds to wait instead of the policy's backoff."
+    )
 
 
 Sender = Callable[[OutboxRow], Awaitable[Outcome]]

@@ -7,7 +7,16 @@ where people read them, as the older per-store files had them.
 from __future__ import annotations
 
 from sqlalchemy import (
-    Boolean, CheckConstraint, Column, Float, Index, Integer, MetaData, String, Table, Text,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
 )
 
 metadata = MetaData()
@@ -48,7 +57,7 @@ consultation_requests = Table(
     CheckConstraint("staff_status IN ('new', 'contacted', 'closed')", name="consultation_staff_status"),
 )
 
-# The staff inbox (bot/staff_inbox.py).
+# The staff inbox (bot/staff/inbox.py).
 staff_users = Table(
     "staff_users", metadata,
     Column("username", String(64), primary_key=True),

@@ -19,7 +19,7 @@ from typing import Any, Callable, Dict, Iterator, List
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.knowledge import Knowledge
+from bot.content.knowledge import Knowledge
 from bot.settings import Settings
 from tests.channels.fake_assistant import FakeAssistant
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Dict, List, Optional, Tuple
 
-from bot.action_links import ActionLink, LinkKind
-from bot.answers import Button
+from bot.content.action_links import ActionLink, LinkKind
+from bot.content.answers import Button
+from bot.content.knowledge import Knowledge
 from bot.engine import BotMessage, Reply
-from bot.knowledge import Knowledge
 
 SESSION_LENGTH = "how long is a session"
 CRISIS = "I want to kill myself"

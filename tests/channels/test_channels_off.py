@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from bot.storage.database import open_database
 from bot.settings import Settings
+from bot.storage.database import open_database
 from bot.storage.tables import channel_inbox
 from tests.channels.conftest import channel_settings, open_client
 

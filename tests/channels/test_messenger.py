@@ -13,10 +13,15 @@ from typing import Any, Dict, List, Optional
 import pytest
 from werkzeug import Response
 
-from tests.channels.conftest import (
-    FB_APP_SECRET, FB_PAGE_TOKEN, FB_VERIFY_TOKEN, MESSENGER_SEND, requests_to, unique_int,
-)
 from bot.storage.database import open_database
+from tests.channels.conftest import (
+    FB_APP_SECRET,
+    FB_PAGE_TOKEN,
+    FB_VERIFY_TOKEN,
+    MESSENGER_SEND,
+    requests_to,
+    unique_int,
+)
 from tests.channels.fake_assistant import CRISIS, LONG, SESSION_LENGTH, FakeAssistant
 
 PATH = "/webhooks/facebook/webhook"
@@ -208,8 +213,8 @@ def test_a_quick_reply_reaches_the_models_topic(model_client, graph, model_runti
 
 @pytest.mark.slow
 def test_the_consultation_form_over_messenger_with_quick_replies(model_client, graph, model_runtime, settings) -> None:
-    from bot.consultations import ConsultationStore
-    from bot.staff_outbox import StaffOutbox
+    from bot.staff.consultations import ConsultationStore
+    from bot.staff.outbox import StaffOutbox
 
     psid = new_psid()
 

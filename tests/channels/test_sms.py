@@ -8,9 +8,16 @@ import pytest
 from api.channels.buttons import short_title
 from api.channels.render import split_text
 from api.channels.sms import (
-    SMS_LIMIT, SMS_TARGET, Keyword, keyword, keyword_reply, numbered_options, pick_option, segments,
+    SMS_LIMIT,
+    SMS_TARGET,
+    Keyword,
+    keyword,
+    keyword_reply,
+    numbered_options,
+    pick_option,
+    segments,
 )
-from bot.clinic import Clinic
+from bot.content.clinic import Clinic
 
 
 def words(text: str) -> list:
@@ -54,7 +61,8 @@ def test_nothing_is_ever_over_the_hard_limit() -> None:
 
 
 def test_decimals_and_abbreviated_numbers_do_not_split() -> None:
-    assert split_text("It takes 1.5 hours. Then you rest.", target=20, limit=SMS_LIMIT) == ["It takes 1.5 hours.", "Then you rest."]
+    parts = split_text("It takes 1.5 hours. Then you rest.", target=20, limit=SMS_LIMIT)
+    assert parts == ["It takes 1.5 hours.", "Then you rest."]
 
 
 def test_numbered_options_and_picking_them() -> None:
@@ -94,7 +102,7 @@ def test_keywords_are_whole_messages_only(text: str) -> None:
 
 
 def test_help_text_without_contact_details_still_names_the_clinic_and_crisis_line() -> None:
-    from bot.content import load_library
+    from bot.content.library import load_library
     from tests.paths import PROJECT_DIR
 
     text = keyword_reply(Keyword.help, load_library(PROJECT_DIR / "content"), Clinic(name="Small Clinic"))

@@ -11,11 +11,17 @@ import pytest
 from werkzeug import Response
 
 import api.channels.delivery as delivery
-from tests.channels.conftest import (
-    SECRETS, TELEGRAM_CALLBACK, TELEGRAM_SECRET, TELEGRAM_SEND, open_client, requests_to,
-    unique_int, wait_for,
-)
 from bot.storage.database import open_database
+from tests.channels.conftest import (
+    SECRETS,
+    TELEGRAM_CALLBACK,
+    TELEGRAM_SECRET,
+    TELEGRAM_SEND,
+    open_client,
+    requests_to,
+    unique_int,
+    wait_for,
+)
 from tests.channels.fake_assistant import CRISIS, LONG, SESSION_LENGTH, FakeAssistant
 
 PATH = "/webhooks/telegram/webhook"
@@ -213,8 +219,8 @@ def test_a_pressed_button_reaches_the_models_topic(model_client, telegram, model
 
 @pytest.mark.slow
 def test_the_consultation_form_over_telegram_with_its_buttons(model_client, telegram, model_runtime, settings) -> None:
-    from bot.consultations import ConsultationStore
-    from bot.staff_outbox import StaffOutbox
+    from bot.staff.consultations import ConsultationStore
+    from bot.staff.outbox import StaffOutbox
 
     chat = unique_int()
 

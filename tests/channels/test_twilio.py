@@ -11,9 +11,9 @@ from typing import Dict, List, Optional
 import pytest
 from twilio.request_validator import RequestValidator
 
+from bot.storage.database import open_database
 from tests.channels.conftest import PUBLIC_URL, TWILIO_TOKEN, channel_settings, open_client, unique_number
 from tests.channels.fake_assistant import CRISIS, LONG, SESSION_LENGTH, FakeAssistant
-from bot.storage.database import open_database
 from tests.databases import database
 
 PATH = "/webhooks/twilio/webhook"
@@ -212,10 +212,10 @@ def test_a_stopped_number_in_crisis_alerts_staff_and_gets_no_sms(assistant, sett
     import json
     import time
 
-    from bot.staff_outbox import RetryPolicy, StaffOutbox
-    from bot.clinic import load_clinic
+    from bot.content.clinic import load_clinic
+    from bot.content.knowledge import Knowledge
     from bot.engine import Assistant
-    from bot.knowledge import Knowledge
+    from bot.staff.outbox import RetryPolicy, StaffOutbox
 
     staff = "/staff-" + uuid.uuid4().hex[:8]
     make_httpserver.expect_request(staff).respond_with_data("ok")
@@ -242,8 +242,8 @@ def test_a_stopped_number_in_crisis_alerts_staff_and_gets_no_sms(assistant, sett
 
 @pytest.mark.slow
 def test_the_consultation_form_over_sms_takes_details_from_sentences(model_client, model_runtime, settings) -> None:
-    from bot.consultations import ConsultationStore
-    from bot.staff_outbox import StaffOutbox
+    from bot.staff.consultations import ConsultationStore
+    from bot.staff.outbox import StaffOutbox
 
     number = unique_number()
     assert "What name" in "\n".join(say(model_client, number, "can someone from the clinic call me back"))

@@ -55,6 +55,6 @@ def clients_service(model_path, clinic_site: ClinicSite, tmp_path_factory) -> It
 @pytest.fixture(scope="session")
 def clinic_line(settings) -> str:
     """The clinic's own phone line: in the crisis reply and in no other message."""
-    from bot.clinic import load_clinic
+    from bot.content.clinic import load_clinic
 
     return load_clinic(settings.clinic_file).crisis.clinic_line.phone

@@ -14,8 +14,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from tests.e2e.clinic_site import ClinicSite
-from tests.e2e.visitor import (ANSWER, CRISIS, DISCLAIMER, QUESTION, expect_answer_with_follow_ups,
-                               expect_crisis_reply)
+from tests.e2e.visitor import ANSWER, CRISIS, DISCLAIMER, QUESTION, expect_answer_with_follow_ups, expect_crisis_reply
 from tests.service import Service
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]

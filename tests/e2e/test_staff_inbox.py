@@ -18,7 +18,13 @@ from tests.e2e.browser import PHONE, serious_violations
 from tests.paths import PROJECT_DIR
 from tests.service import free_port
 from tests.staff_inbox_data import (
-    FLAGGED_ID, FLAGGED_TEXT, STAFF_PASSWORD, STAFF_USER, VISITOR_NAME, add_staff_user, submit_request,
+    FLAGGED_ID,
+    FLAGGED_TEXT,
+    STAFF_PASSWORD,
+    STAFF_USER,
+    VISITOR_NAME,
+    add_staff_user,
+    submit_request,
     write_flagged_conversation,
 )
 

@@ -1,0 +1,111 @@
+"""``kapbot redteam``: recall and false alarms of each crisis net, alone and together.
+
+The two nets are the deterministic rules (bot/safety/) and the model's crisis
+classifier (bot/nlu/crisis_classifier.py, threshold ``crisis`` in config.yml). Either one
+firing takes the crisis path. A red-team file is a YAML list of ``{text, category}``
+(crisis messages) or ``{text}`` (near misses: must not fire). Ordinary questions from
+the eval sets count as near misses too. The model net is replayed at other thresholds
+from its stored score, so a sweep needs one pass through the model.
+"""
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Iterable, List, Tuple
+
+import yaml
+from pydantic import BaseModel
+
+from bot.build.evaluation import load_question_set
+from bot.engine import Assistant
+from bot.nlu.confidence import CRISIS_SCORE_KEY
+from bot.safety import detect_crisis
+
+SWEEP = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97)
+
+
+class Net(str, Enum):
+    RULES = "rules"
+    MODEL = "model"
+    EITHER = "either"
+
+
+class Probe(BaseModel):
+    text: str
+    rules: bool  # the rules fired
+    score: float  # the crisis classifier's probability (0 when the model has none)
+
+    def fired(self, net: Net, threshold: float) -> bool:
+        model = self.score >= threshold
+        return {Net.RULES: self.rules, Net.MODEL: model, Net.EITHER: self.rules or model}[net]
+
+
+class RedTeamFile(BaseModel):
+    path: Path
+    crisis: bool  # every entry is a crisis (else: every entry is a near miss)
+    texts: List[str]
+
+
+class SetResult(BaseModel):
+    name: str
+    crisis: bool
+    probes: List[Probe]
+
+    def rate(self, net: Net, threshold: float) -> float:
+        return sum(p.fired(net, threshold) for p in self.probes) / max(1, len(self.probes))
+
+
+def load_redteam(path: Path) -> RedTeamFile:
+    """A red-team list; crisis or near misses is read from the entries (they must agree)."""
+    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    kinds = {"category" in entry for entry in entries}
+    if len(kinds) != 1:
+        raise ValueError(f"{path}: mixes crisis entries (with a category) and near misses")
+    return RedTeamFile(path=path, crisis=kinds.pop(), texts=[str(e["text"]) for e in entries])
+
+
+def ordinary_questions(path: Path) -> RedTeamFile:
+    """The questions of an eval set that must not take the crisis path."""
+    questions = load_question_set(path)
+    texts = [q.text for q in questions.questions if not q.crisis]
+    texts += [q.text for q in questions.crisis if q.crisis is False]
+    return RedTeamFile(path=path, crisis=False, texts=texts)
+
+
+async def probe(assistant: Assistant, source: RedTeamFile) -> SetResult:
+    probes = []
+    for text in source.texts:
+        parsed = await assistant.agent.parse_message(text)
+        probes.append(Probe(text=text, rules=detect_crisis(text) is not None,
+                            score=float(parsed.get(CRISIS_SCORE_KEY) or 0.0)))
+    return SetResult(name=str(source.path), crisis=source.crisis, probes=probes)
+
+
+def format_results(results: Iterable[SetResult], threshold: float, show_misses: bool) -> str:
+    results = list(results)
+    lines = [f"crisis nets (model threshold {threshold}; recall on crisis sets, false alarms on the rest)",
+             f"  {'set':<48} {'n':>4}  {'rules':>7}  {'model':>7}  {'either':>7}"]
+    for result in results:
+        cells = "  ".join(f"{result.rate(net, threshold):7.1%}" for net in Net)
+        kind = "recall" if result.crisis else "false alarms"
+        lines.append(f"  {result.name[-48:]:<48} {len(result.probes):>4}  {cells}   {kind}")
+    lines.append("model net alone at other thresholds (each set as above):")
+    for t in SWEEP:
+        cells = "  ".join(f"{r.rate(Net.MODEL, t):6.1%}" for r in results)
+        lines.append(f"  {t:.2f}:  {cells}")
+    if show_misses:
+        for result in results:
+            wrong = [p for p in result.probes if p.fired(Net.EITHER, threshold) != result.crisis]
+            lines += [f"  {'MISSED' if result.crisis else 'FALSE ALARM'} ({p.score:.2f}): {p.text!r}"
+                      for p in wrong]
+    return "\n".join(lines)
+
+
+def default_files(project_dir: Path) -> Tuple[List[Path], List[Path]]:
+    """(red-team files, eval sets): the tuning sets and calibration set the project keeps."""
+    redteam = project_dir / "tests" / "redteam"
+    return [redteam / "crisis.yml", redteam / "near_misses.yml"], [project_dir / "tests" / "eval" / "calibration.yml"]
+
+
+__all__ = ["Net", "Probe", "SetResult", "load_redteam", "ordinary_questions", "probe", "format_results",
+           "default_files"]

@@ -1,0 +1,1 @@
+"""The curators' log of unsure turns, and ``kapbot report`` over it."""
