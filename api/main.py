@@ -26,7 +26,7 @@ from bot.engine import Assistant
 from bot.log import configure_logging, logger
 from bot.settings import Settings, get_settings
 from bot.storage.database import open_database
-from bot.storage.retention import purge_conversations
+from bot.storage.retention import purge_expired
 
 PURGE_EVERY_SECONDS = 3600.0
 
@@ -104,14 +104,15 @@ def create_asgi_app(settings: Optional[Settings] = None) -> ASGIApp:
 
 
 async def _purge_every(seconds: float, settings: Settings, knowledge: Knowledge) -> None:
-    """Keep clinic.yml's promise: conversations older than data_retention.days are deleted."""
+    """Keep clinic.yml's promise: what is older than data_retention.days is deleted."""
     while True:
         try:
             deleted = await asyncio.to_thread(
-                purge_conversations, settings.sqlite_path, knowledge.clinic.retention_days
+                purge_expired, open_database(settings), knowledge.clinic.retention_days
             )
-            if deleted:
-                logger.info("retention: deleted %d conversation event(s)", deleted)
+            for what, count in deleted.items():
+                if count:
+                    logger.info("retention: deleted %d %s", count, what)
         except Exception:  # a failed purge must not stop the service; it is retried next time
             logger.exception("retention: the purge failed")
         await asyncio.sleep(seconds)

@@ -226,7 +226,7 @@ async def logout(request: Request) -> Response:
 async def requests_page(request: Request) -> Response:
     session = _signed_in(request)
     inbox = _inbox(request)
-    inbox.requests.purge(_retention_days(inbox))
+    inbox.requests.purge(load_clinic(inbox.settings.clinic_file).consultation_keep_days)
     stored = sorted(inbox.requests.requests(), key=lambda s: s.request.created_at, reverse=True)
     return _page(request, "requests.html", session, "/staff/requests", title="Consultation requests",
                  requests=stored, statuses=list(StaffStatus))
@@ -249,7 +249,7 @@ async def flagged_page(request: Request) -> Response:
     inbox = _inbox(request)
     notes = inbox.directory.notes(_retention_days(inbox))
     return _page(request, "flagged.html", session, "/staff/flagged", title="Flagged conversations",
-                 conversations=flagged_conversations(inbox.settings.sqlite_path), notes=notes)
+                 conversations=flagged_conversations(open_database(inbox.settings)), notes=notes)
 
 
 @router.post("/flagged/note")
@@ -265,6 +265,6 @@ async def questions_page(request: Request) -> Response:
     session = _signed_in(request)
     inbox = _inbox(request)
     start = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(days=REPORT_DAYS)
-    groups = group(CurationLog(inbox.settings.sqlite_path).since(start, _retention_days(inbox)))
+    groups = group(CurationLog(open_database(inbox.settings)).since(start, _retention_days(inbox)))
     return _page(request, "questions.html", session, "/staff/questions", title="Unsure questions",
                  groups=groups, days=REPORT_DAYS)

@@ -205,29 +205,28 @@ def report(
     settings = _settings()
     keep_days = Knowledge.from_settings(settings).clinic.retention_days
     start = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - span
-    groups = group(CurationLog(settings.sqlite_path).since(start, keep_days))
+    groups = group(CurationLog(open_database(settings)).since(start, keep_days))
     typer.echo(as_markdown(groups, since) if format is ReportFormat.MD else as_csv(groups), nl=False)
     typer.echo()
 
 
 @app.command()
 def purge(dry_run: bool = typer.Option(False, "--dry-run", help="Only count what would be deleted.")) -> None:
-    """Delete conversations and consultation requests older than clinic.yml's data_retention.days."""
+    """Delete what clinic.yml's data_retention.days (and consultations.keep_days) say goes."""
     from bot.content.knowledge import Knowledge
     from bot.staff.consultations import ConsultationStore
-    from bot.storage.retention import purge_conversations
+    from bot.storage.retention import purge_expired
 
     settings = _settings()
-    keep_days = Knowledge.from_settings(settings).clinic.retention_days
-    if keep_days is None:
-        typer.echo("clinic.yml sets no data_retention.days: nothing to delete.")
-        return
-    events = purge_conversations(settings.sqlite_path, keep_days, dry_run=dry_run)
+    clinic = Knowledge.from_settings(settings).clinic
     verb = "would delete" if dry_run else "deleted"
-    typer.echo(f"{verb} {events} conversation event(s) older than {keep_days} days")
-    if not dry_run:
-        requests = ConsultationStore(StaffOutbox.from_settings(settings)).purge(keep_days)
-        typer.echo(f"deleted {requests} consultation request(s) older than {keep_days} days")
+    if clinic.retention_days is None:
+        typer.echo("clinic.yml sets no data_retention.days: conversations are kept.")
+    for what, count in purge_expired(open_database(settings), clinic.retention_days, dry_run=dry_run).items():
+        typer.echo(f"{verb} {count} {what} older than {clinic.retention_days} days")
+    if clinic.consultation_keep_days is not None:
+        requests = ConsultationStore(StaffOutbox.from_settings(settings)).purge(clinic.consultation_keep_days, dry_run)
+        typer.echo(f"{verb} {requests} consultation request(s) older than {clinic.consultation_keep_days} days")
 
 
 @app.command()
@@ -263,7 +262,7 @@ def requests(
 
     settings = _settings()
     store = ConsultationStore(StaffOutbox.from_settings(settings))
-    store.purge(Knowledge.from_settings(settings).clinic.retention_days)
+    store.purge(Knowledge.from_settings(settings).clinic.consultation_keep_days)
     shown = store.requests(pending_only=pending)
     if not shown:
         typer.echo("No undelivered consultation requests." if pending else "No consultation requests.")

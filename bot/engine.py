@@ -21,7 +21,6 @@ from pydantic import BaseModel
 from rasa.core.actions.action import create_bot_utterance
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
-from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -57,6 +56,8 @@ from bot.staff.alerts import Alert, now_iso
 from bot.staff.consultations import ConsultationStore, check_destinations
 from bot.staff.flagged import FLAG_SLOT
 from bot.staff.outbox import MessageKind, StaffOutbox
+from bot.storage.conversations import tracker_store
+from bot.storage.database import open_database
 
 __all__ = ["Assistant", "BotMessage", "Reply", "latest_model"]  # channels and benches import these from here
 
@@ -121,8 +122,8 @@ class Assistant:
         self.knowledge = knowledge
         self.observers: List[Callable[[str, Reply], None]] = []  # told of every reply (api/metrics.py)
         self.outbox = outbox or staff_outbox(settings, knowledge)
-        ConsultationStore(self.outbox).purge(knowledge.clinic.retention_days)  # what clinic.yml promises
-        self.curation = CurationLog(settings.sqlite_path)
+        ConsultationStore(self.outbox).purge(knowledge.clinic.consultation_keep_days)  # clinic.yml's promise
+        self.curation = CurationLog(open_database(settings))
 
     @classmethod
     def load(
@@ -137,8 +138,7 @@ class Assistant:
         knowledge = knowledge or Knowledge.from_settings(settings)
         outbox = staff_outbox(settings, knowledge)
         model_path = model_path or latest_model(settings.models_dir)
-        settings.var_dir.mkdir(parents=True, exist_ok=True)
-        store = SQLTrackerStore(dialect="sqlite", db=str(settings.sqlite_path))
+        store = tracker_store(settings)
         logger.info("loading model %s", model_path.name)
         actions = InProcessActionEndpoint(build_actions(knowledge, outbox))
         agent = Agent.load(model_path, tracker_store=store, action_endpoint=actions)

@@ -172,13 +172,8 @@ class Settings(BaseSettings):
 
     @property
     def database(self) -> str:
-        """The URL kapbot's own tables live at."""
+        """The one database: conversations (Rasa's store), kapbot's own tables, the curators' log."""
         return self.database_url or default_url(self.var_dir)
-
-    @property
-    def sqlite_path(self) -> Path:
-        """Rasa's conversation store and the curators' log of unsure questions."""
-        return self.var_dir / "conversations.db"
 
 
 @lru_cache(maxsize=1)

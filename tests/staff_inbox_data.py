@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import re
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from pydantic import SecretStr
 
@@ -39,7 +38,7 @@ def submit_request(settings: Settings) -> int:
     return ConsultationStore(StaffOutbox(open_database(settings))).submit(request, clinic, Email(subject="s", text="t"))
 
 
-def write_flagged_conversation(tracker_db: Path) -> None:
+def write_flagged_conversation(database_url: str) -> None:
     """A crisis turn as bot/engine.py records it, saved by Rasa's SQLTrackerStore, and one ordinary conversation."""
     from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
@@ -61,14 +60,14 @@ def write_flagged_conversation(tracker_db: Path) -> None:
         SlotSet("crisis_flag", False),
     ])
 
-    save_trackers(tracker_db, flagged, calm)
+    save_trackers(database_url, flagged, calm)
 
 
-def save_trackers(tracker_db: Path, *trackers) -> None:
+def save_trackers(database_url: str, *trackers) -> None:
     """Store trackers with Rasa's SQLTrackerStore, as the engine does."""
     from rasa.core.tracker_store import SQLTrackerStore
 
-    store = SQLTrackerStore(dialect="sqlite", db=str(tracker_db))
+    store = SQLTrackerStore(host=database_url)
 
     async def save() -> None:
         for tracker in trackers:

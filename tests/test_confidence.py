@@ -6,9 +6,11 @@ import datetime as dt
 import pytest
 from pydantic import ValidationError
 
-from bot.curation.log import CurationLog, UnsureKind, redact, unsure_questions
+from bot.curation.log import CurationLog, UnsureKind, redact
 from bot.curation.report import as_csv, as_markdown, group, parse_since
 from bot.nlu.confidence import Candidate, ReplyKind, Thresholds, configured_thresholds, decide, rank
+from bot.storage.tables import unsure_questions
+from tests.databases import database
 from tests.paths import PROJECT_DIR
 
 T = Thresholds(answer=0.6, offer=0.3, margin=0.2, crisis=0.4, options=3)
@@ -84,7 +86,7 @@ def test_redaction_removes_emails_and_phone_numbers_but_keeps_the_question() -> 
 
 
 def test_the_log_keeps_only_what_the_clinic_promises(tmp_path) -> None:
-    log = CurationLog(tmp_path / "c.db")
+    log = CurationLog(database(tmp_path))
     old = log.record(UnsureKind.CLARIFICATION, "old question", ["clinic.cost"], "web", keep_days=30)
     with log.engine.begin() as db:
         db.execute(unsure_questions.update().where(unsure_questions.c.id == old)
@@ -96,7 +98,7 @@ def test_the_log_keeps_only_what_the_clinic_promises(tmp_path) -> None:
 
 
 def test_report_groups_similar_wording_with_counts_and_picks(tmp_path) -> None:
-    log = CurationLog(tmp_path / "c.db")
+    log = CurationLog(database(tmp_path))
     for text, chosen in [("how much is the IV one", "clinic.cost"), ("how much is the iv one?", "clinic.cost"),
                          ("parking near you", None)]:
         row = log.record(UnsureKind.CLARIFICATION, text, ["clinic.cost", "during.administration"], "web", None)

@@ -22,7 +22,7 @@ def test_conversation_survives_a_restart(tmp_path, model_path) -> None:
         assert httpx.get(first.url + "/readyz").json()["status"] == "ready"
         body = chat(first.url, sender, "how long is a session?")
         assert body["topic"] == "during.session_length"
-    assert (tmp_path / "conversations.db").exists()
+    assert (tmp_path / "kapbot.db").exists()  # the one database, conversations included
 
     with Service(env) as second:
         second.wait_until("/readyz")

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from bot.settings import Settings
 from bot.staff.inbox import AuditAction, StaffDirectory
-from bot.storage.database import open_database
+from bot.storage.database import default_url, open_database
 from tests.databases import database
 from tests.staff_inbox_data import (
     CSRF,
@@ -67,7 +67,7 @@ def test_without_a_staff_user_every_staff_path_is_404(client) -> None:
 def test_login_tabs_status_note_and_logout(client, staff_settings) -> None:
     add_staff_user(staff_settings)
     request_id = submit_request(staff_settings)
-    write_flagged_conversation(staff_settings.sqlite_path)
+    write_flagged_conversation(staff_settings.database)
     assert client.get("/staff/requests", follow_redirects=False).headers["location"] == "/staff/login"
 
     response = log_in(client)
@@ -207,8 +207,8 @@ def test_flagged_conversations_from_the_tracker_store(tmp_path) -> None:
 
     from bot.staff.flagged import MODEL_CATEGORY, flagged_conversations
 
-    assert flagged_conversations(tmp_path / "none.db") == []  # no conversation yet
-    db = tmp_path / "conversations.db"
+    assert flagged_conversations(database(tmp_path)) == []  # no conversation yet
+    db = default_url(tmp_path)
     write_flagged_conversation(db)
     by_classifier = DialogueStateTracker.from_events("visitor-model", [
         UserUttered("everything feels pointless lately"), BotUttered("Please call or text 988."),
@@ -218,7 +218,7 @@ def test_flagged_conversations_from_the_tracker_store(tmp_path) -> None:
         UserUttered("i want to die"), SlotSet("crisis_flag", True), SlotSet("crisis_flag", None),
     ])
     save_trackers(db, by_classifier, restarted)
-    found = {c.conversation_id: c for c in flagged_conversations(db)}
+    found = {c.conversation_id: c for c in flagged_conversations(database(tmp_path))}
     assert set(found) == {FLAGGED_ID, "visitor-model"}
     assert list(found) == ["visitor-model", FLAGGED_ID]  # the most recently flagged first
     assert found["visitor-model"].category == MODEL_CATEGORY

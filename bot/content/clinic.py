@@ -121,6 +121,9 @@ class Consultations(Strict):
 
     webhook_url: Optional[AnyHttpUrl] = None  # signed with KAPBOT_STAFF_WEBHOOK_SECRET
     email_to: List[str] = Field(default=[], description="Staff addresses; needs KAPBOT_SMTP.")
+    keep_days: Optional[int] = Field(
+        default=None, ge=0, le=3650, description="Days a request is kept; unset: data_retention.days."
+    )
 
     @validator("email_to", each_item=True)
     def an_address(cls, value: str) -> str:
@@ -171,6 +174,11 @@ class Clinic(Strict):
     def retention_days(self) -> Optional[int]:
         """How long anything about a visitor may be kept; None: the clinic set no limit."""
         return self.data_retention.days if self.data_retention else None
+
+    @property
+    def consultation_keep_days(self) -> Optional[int]:
+        """How long a consultation request is kept: its own period, else the clinic's retention."""
+        return self.consultations.keep_days if self.consultations.keep_days is not None else self.retention_days
 
     @property
     def has_contact(self) -> bool:

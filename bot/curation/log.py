@@ -1,7 +1,7 @@
 """The curators' log: questions the assistant was unsure about, for the clinic to learn from.
 
 Every clarification, "or were you asking about ...?" offer and out-of-scope
-answer is kept in the conversation database (table ``unsure_questions``):
+answer is kept in kapbot's database (table ``unsure_questions``, bot/storage/tables.py):
 the question with email addresses and phone numbers redacted, the topics
 offered, the topic the visitor then picked, the channel and the time. No
 sender id: the link to the pick lives only in the conversation's own slot.
@@ -13,25 +13,13 @@ import datetime as dt
 import json
 import re
 from enum import Enum
-from pathlib import Path
 from typing import List, Optional
 
 from pydantic import BaseModel
-from sqlalchemy import (
-    Column,
-    DateTime,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    create_engine,
-    delete,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
+
+from bot.storage.tables import unsure_questions
 
 EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[A-Za-z]{2,}")
 # A run of digits with the separators people type in numbers; redacted when it holds 7+ digits.
@@ -61,20 +49,6 @@ def redact(text: str) -> str:
     return PHONE_LIKE.sub(lambda m: "[phone]" if sum(c.isdigit() for c in m.group()) >= 7 else m.group(), text)
 
 
-metadata = MetaData()
-unsure_questions = Table(
-    "unsure_questions",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("asked_at", DateTime, nullable=False, index=True),
-    Column("channel", String(32), nullable=False),
-    Column("kind", String(16), nullable=False),
-    Column("question", Text, nullable=False),
-    Column("offered", Text, nullable=False),  # JSON list of topic ids
-    Column("chosen", String(64)),
-)
-
-
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)  # stored as naive UTC
 
@@ -82,10 +56,8 @@ def _now() -> dt.datetime:
 class CurationLog:
     """``keep_days``: the clinic's data_retention (clinic.yml, read anew each time); None keeps all."""
 
-    def __init__(self, database: Path) -> None:
-        database.parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = create_engine(f"sqlite:///{database}", future=True)
-        metadata.create_all(self.engine)
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
 
     def record(
         self, kind: UnsureKind, question: str, offered: List[str], channel: str, keep_days: Optional[int]

@@ -100,7 +100,7 @@ class ConsultationStore:
         destinations = clinic.consultations.destinations
         if not destinations:
             raise ConfigError("no consultation destination is configured in clinic.yml")
-        self.purge(clinic.retention_days)
+        self.purge(clinic.consultation_keep_days)
         with self.engine.begin() as db:
             result = db.execute(table.insert().values(
                 conversation_id=request.conversation_id, channel=request.channel, name=request.name,
@@ -116,13 +116,15 @@ class ConsultationStore:
                 self.outbox.store(db, MessageKind.consultation, destination, payload, ref=request_id)
         return request_id
 
-    def purge(self, keep_days: Optional[int]) -> int:
-        """Delete requests older than the clinic's retention, with what carried them."""
+    def purge(self, keep_days: Optional[int], dry_run: bool = False) -> int:
+        """Delete (or only count) requests older than ``keep_days``, with what carried them."""
         if keep_days is None:
             return 0
         cutoff = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=keep_days)).isoformat()
         with self.engine.begin() as db:
             expired = [row.id for row in db.execute(select(table.c.id).where(table.c.created_at < cutoff))]
+            if dry_run:
+                return len(expired)
             for request_id in expired:
                 self.outbox.forget(db, request_id)
                 db.execute(table.delete().where(table.c.id == request_id))

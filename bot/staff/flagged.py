@@ -1,19 +1,21 @@
 """Conversations the crisis path flagged, read from Rasa's SQL tracker store for the staff inbox.
 
-Rasa writes one row per event to ``events`` (sender_id, type_name, timestamp, data as
-JSON); the engine sets the slot ``crisis_flag`` to true on a crisis (bot/engine.py). A
-conversation counts as flagged while its latest ``crisis_flag`` slot event says true.
-The file is opened read-only: the inbox must never change a conversation.
+Rasa writes one row per event to ``events`` (bot/storage/conversations.py); the engine
+sets the slot ``crisis_flag`` to true on a crisis (bot/engine.py). A conversation counts
+as flagged while its latest ``crisis_flag`` slot event says true. Only read here: the
+inbox must never change a conversation.
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
-from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.engine import Connection, Engine
+
+from bot.storage.conversations import EVENTS, has_conversations
 
 FLAG_SLOT = "crisis_flag"  # the slot the engine sets on a crisis (domain.yml declares it)
 MODEL_CATEGORY = "model"  # no rule matched: the crisis classifier raised it
@@ -44,38 +46,37 @@ def _data(raw: Optional[str]) -> Dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def flagged_conversations(tracker_db: Path) -> List[FlaggedConversation]:
-    """The flagged conversations, the most recently flagged first; none when there is no store yet."""
-    if not tracker_db.exists():
+def flagged_conversations(engine: Engine) -> List[FlaggedConversation]:
+    """The flagged conversations, the most recently flagged first; none before the first conversation."""
+    if not has_conversations(engine):
         return []
-    try:
-        with sqlite3.connect(f"file:{tracker_db}?mode=ro", uri=True, timeout=10) as db:
-            flags = db.execute(
-                "SELECT sender_id, timestamp, data FROM events WHERE type_name = 'slot' AND data LIKE ?"
-                " ORDER BY id", (f'%"{FLAG_SLOT}"%',),
-            ).fetchall()
-            flagged_at: Dict[str, float] = {}
-            for sender, timestamp, raw in flags:
-                data = _data(raw)
-                if data.get("name") != FLAG_SLOT:
-                    continue
-                if data.get("value") is True:
-                    flagged_at.setdefault(sender, timestamp)
-                else:  # cleared (a restarted conversation): no longer in the inbox
-                    flagged_at.pop(sender, None)
-            return sorted(
-                (_conversation(db, sender, when) for sender, when in flagged_at.items()),
-                key=lambda c: c.flagged_at, reverse=True,
-            )
-    except sqlite3.OperationalError:  # no events table yet: Rasa creates it on the first conversation
-        return []
+    with engine.connect() as db:
+        flags = db.execute(
+            select(EVENTS.c.sender_id, EVENTS.c.timestamp, EVENTS.c.data)
+            .where(EVENTS.c.type_name == "slot", EVENTS.c.data.like(f'%"{FLAG_SLOT}"%'))
+            .order_by(EVENTS.c.id)
+        ).all()
+        flagged_at: Dict[str, float] = {}
+        for sender, timestamp, raw in flags:
+            data = _data(raw)
+            if data.get("name") != FLAG_SLOT:
+                continue
+            if data.get("value") is True:
+                flagged_at.setdefault(sender, timestamp)
+            else:  # cleared (a restarted conversation): no longer in the inbox
+                flagged_at.pop(sender, None)
+        return sorted(
+            (_conversation(db, sender, when) for sender, when in flagged_at.items()),
+            key=lambda c: c.flagged_at, reverse=True,
+        )
 
 
-def _conversation(db: sqlite3.Connection, sender: str, flagged_at: float) -> FlaggedConversation:
+def _conversation(db: Connection, sender: str, flagged_at: float) -> FlaggedConversation:
     rows = db.execute(
-        "SELECT type_name, timestamp, data FROM events WHERE sender_id = ? AND type_name IN ('user', 'bot')"
-        " ORDER BY id", (sender,),
-    ).fetchall()
+        select(EVENTS.c.type_name, EVENTS.c.timestamp, EVENTS.c.data)
+        .where(EVENTS.c.sender_id == sender, EVENTS.c.type_name.in_(("user", "bot")))
+        .order_by(EVENTS.c.id)
+    ).all()
     transcript: List[Utterance] = []
     category = MODEL_CATEGORY
     for type_name, timestamp, raw in rows:

@@ -1,40 +1,59 @@
-"""Deleting conversations once clinic.yml's `data_retention.days` have passed.
+"""Deleting what clinic.yml's ``data_retention.days`` says goes: the promise made to patients.
 
-clinic.yml tells patients their chat is deleted after that many days; this is what does it.
-Rasa's conversation store keeps every event of a conversation with its timestamp, so each
-message goes once it is older than the period, and a conversation with none left goes with it.
+clinic.yml tells patients their chat is deleted after that many days. Everything kept
+about a conversation goes on that period, each record once it is older:
+
+- the conversation itself: every event of Rasa's store (a conversation with none left is gone);
+- the curators' log of unsure questions;
+- the messaging channels' bookkeeping: redelivery dedupe, offered buttons, finished outgoing replies.
+
+Kept: a phone number's STOP (a keyed hash, no words), which carriers require us to honour
+until it says START. Consultation requests follow their own period (bot/staff/consultations.py).
 """
 from __future__ import annotations
 
+import datetime as dt
 import time
-from pathlib import Path
-from typing import Optional
+from typing import Dict, Optional
 
-from sqlalchemy import MetaData, Table, create_engine, delete, func, inspect, select
+from sqlalchemy import Column, Table, func, select
+from sqlalchemy.engine import Connection, Engine
 
-RASA_EVENTS_TABLE = "events"  # rasa.core.tracker_store.SQLTrackerStore's table
+from bot.storage.conversations import EVENTS, has_conversations
+from bot.storage.outbox import FINAL, OutboxKind
+from bot.storage.tables import channel_inbox, channel_options, outbox, unsure_questions
+
 SECONDS_PER_DAY = 86400
 
 
-def purge_conversations(store_path: Path, keep_days: Optional[int], dry_run: bool = False,
-                        now: Optional[float] = None) -> int:
-    """Delete (or with ``dry_run`` only count) the conversation events older than ``keep_days``.
+def purge_expired(engine: Engine, keep_days: Optional[int], dry_run: bool = False,
+                  now: Optional[float] = None) -> Dict[str, int]:
+    """Delete (with ``dry_run`` only count) what is older than ``keep_days``, per kind of record.
 
     ``keep_days`` None means clinic.yml promises no period: nothing is deleted.
     """
-    if keep_days is None or not store_path.exists():
-        return 0
+    if keep_days is None:
+        return {}
     cutoff = (time.time() if now is None else now) - keep_days * SECONDS_PER_DAY
-    engine = create_engine(f"sqlite:///{store_path}", future=True)
-    try:
-        if not inspect(engine).has_table(RASA_EVENTS_TABLE):
-            return 0
-        events = Table(RASA_EVENTS_TABLE, MetaData(), autoload_with=engine)
-        old = events.c.timestamp < cutoff
-        with engine.begin() as db:
-            count = int(db.execute(select(func.count()).select_from(events).where(old)).scalar_one())
-            if not dry_run and count:
-                db.execute(delete(events).where(old))
-        return count
-    finally:
-        engine.dispose()
+    naive_utc = dt.datetime.fromtimestamp(cutoff, dt.timezone.utc).replace(tzinfo=None)
+    counts: Dict[str, int] = {}
+    with engine.begin() as db:
+        if has_conversations(engine):
+            counts["conversation events"] = _delete(db, EVENTS, EVENTS.c.timestamp < cutoff, dry_run)
+        counts["unsure questions"] = _delete(db, unsure_questions, unsure_questions.c.asked_at < naive_utc, dry_run)
+        counts["channel records"] = (
+            _delete(db, channel_inbox, channel_inbox.c.received_at < cutoff, dry_run)
+            + _delete(db, channel_options, channel_options.c.saved_at < cutoff, dry_run)
+            + _delete(db, outbox, _finished_channel_reply(outbox.c.created_at < cutoff), dry_run)
+        )
+    return counts
+
+
+def _finished_channel_reply(older: Column) -> Column:
+    return (outbox.c.kind == OutboxKind.channel_message.value) & outbox.c.state.in_([s.value for s in FINAL]) & older
+
+
+def _delete(db: Connection, table: Table, expired: Column, dry_run: bool) -> int:
+    if dry_run:
+        return int(db.execute(select(func.count()).select_from(table).where(expired)).scalar_one())
+    return int(db.execute(table.delete().where(expired)).rowcount)

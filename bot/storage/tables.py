@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    DateTime,
     Float,
     Index,
     Integer,
@@ -108,4 +109,16 @@ channel_payload_keys = Table(
     "channel_payload_keys", metadata,
     Column("key", String(32), primary_key=True),
     Column("payload", Text, nullable=False),
+)
+
+# The curators' log of unsure turns (bot/curation/log.py): no sender id, redacted text.
+unsure_questions = Table(
+    "unsure_questions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("asked_at", DateTime, nullable=False, index=True),  # naive UTC
+    Column("channel", String(32), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("question", Text, nullable=False),
+    Column("offered", Text, nullable=False),  # JSON list of topic ids
+    Column("chosen", String(64)),
 )

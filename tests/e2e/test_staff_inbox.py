@@ -58,7 +58,7 @@ def staff_url(tmp_path_factory) -> Iterator[str]:
                         staff_session_secret="e2e-staff-secret")
     add_staff_user(settings)
     submit_request(settings)
-    write_flagged_conversation(settings.sqlite_path)
+    write_flagged_conversation(settings.database)
     with serving(settings) as url:
         yield url
 
