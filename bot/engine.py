@@ -57,6 +57,7 @@ from bot.staff.alerts import Alert, now_iso
 from bot.staff.consultations import ConsultationStore, check_destinations
 from bot.staff.flagged import FLAG_SLOT
 from bot.staff.outbox import MessageKind, StaffOutbox
+from bot.storage.locks import lock_store
 
 __all__ = ["Assistant", "BotMessage", "Reply", "latest_model"]  # channels and benches import these from here
 
@@ -141,7 +142,7 @@ class Assistant:
         store = SQLTrackerStore(dialect="sqlite", db=str(settings.sqlite_path))
         logger.info("loading model %s", model_path.name)
         actions = InProcessActionEndpoint(build_actions(knowledge, outbox))
-        agent = Agent.load(model_path, tracker_store=store, action_endpoint=actions)
+        agent = Agent.load(model_path, tracker_store=store, lock_store=lock_store(settings), action_endpoint=actions)
         if not agent.is_ready():
             raise ModelError(f"model {model_path} did not load")
         warm_up()  # compile the crisis rules now, not on a visitor's first message
