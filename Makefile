@@ -42,6 +42,7 @@ test: lint train ## Run the whole test suite (lint, slow and browser tests inclu
 	scripts/ensure-chromium >/dev/null
 	scripts/ensure-schemathesis >/dev/null
 	scripts/ensure-postgres >/dev/null
+	scripts/ensure-redis >/dev/null
 	scripts/ensure-web-clients >/dev/null
 	$(PY) -m pytest
 

@@ -95,10 +95,11 @@ def create_app(settings: Optional[Settings] = None, assistant: Optional[Assistan
     return app
 
 
-def create_asgi_app(settings: Optional[Settings] = None) -> ASGIApp:
-    """What ``kapbot serve`` runs: the API with Socket.IO at /socket.io beside it."""
+def create_asgi_app(settings: Optional[Settings] = None, assistant: Optional[Assistant] = None) -> ASGIApp:
+    """What ``kapbot serve`` runs: the API with Socket.IO at /socket.io beside it
+    (``assistant``: as for ``create_app``)."""
     settings = settings or get_settings()
-    app = create_app(settings)
+    app = create_app(settings, assistant=assistant)
     sio = create_socket_server(app, settings, app.state.rate_limits)
     return socketio.ASGIApp(sio, other_asgi_app=app, socketio_path="socket.io")
 

@@ -1,7 +1,9 @@
 """Rate limits per client address and per conversation, counted by the `limits`
 library (the engine behind slowapi), answered with 429 and Retry-After.
 
-One ``RateLimits`` per app, so each app (and each test) has its own counters.
+One ``RateLimits`` per app, so each app (and each test) has its own counters in
+memory; with ``KAPBOT_REDIS_URL`` set the counters are in Redis, one count for
+every process that shares it.
 """
 from __future__ import annotations
 
@@ -10,12 +12,13 @@ import time
 from typing import Optional
 
 from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage
+from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.errors import ApiError, error_response
 from bot.settings import Settings
+from bot.storage.redis_url import KEY_PREFIX
 
 # Paths a client can hit hard; health checks (GET /webhooks/rest/ too) and static
 # files are not counted, nor the messaging webhooks, which come signed from a few
@@ -36,14 +39,16 @@ class RateLimited(ApiError):
 class RateLimits:
     def __init__(self, settings: Settings) -> None:
         # Keep the storage referenced: the strategy holds only a weak reference to it.
-        self.storage = MemoryStorage()
+        self.storage: Storage = (
+            storage_from_string(settings.redis_url) if settings.redis_url else MemoryStorage()
+        )
         self.strategy = MovingWindowRateLimiter(self.storage)
         self.per_client: RateLimitItem = parse(settings.rate_limit_per_client)
         self.per_conversation: RateLimitItem = parse(settings.rate_limit_per_conversation)
 
     def _hit(self, item: RateLimitItem, scope: str, key: str, what: str) -> None:
-        if not self.strategy.hit(item, scope, key):
-            reset_at, _ = self.strategy.get_window_stats(item, scope, key)
+        if not self.strategy.hit(item, KEY_PREFIX, scope, key):
+            reset_at, _ = self.strategy.get_window_stats(item, KEY_PREFIX, scope, key)
             retry_after = max(1, math.ceil(reset_at - time.time()))
             raise RateLimited(f"too many messages from this {what}; try again in {retry_after} s", retry_after)
 

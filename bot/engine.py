@@ -58,6 +58,7 @@ from bot.staff.flagged import FLAG_SLOT
 from bot.staff.outbox import MessageKind, StaffOutbox
 from bot.storage.conversations import tracker_store
 from bot.storage.database import open_database
+from bot.storage.locks import lock_store
 
 __all__ = ["Assistant", "BotMessage", "Reply", "latest_model"]  # channels and benches import these from here
 
@@ -141,7 +142,7 @@ class Assistant:
         store = tracker_store(settings)
         logger.info("loading model %s", model_path.name)
         actions = InProcessActionEndpoint(build_actions(knowledge, outbox))
-        agent = Agent.load(model_path, tracker_store=store, action_endpoint=actions)
+        agent = Agent.load(model_path, tracker_store=store, lock_store=lock_store(settings), action_endpoint=actions)
         if not agent.is_ready():
             raise ModelError(f"model {model_path} did not load")
         warm_up()  # compile the crisis rules now, not on a visitor's first message

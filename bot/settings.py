@@ -22,6 +22,7 @@ from bot.content.files import TERMINOLOGY_FILE
 from bot.staff.smtp import SmtpSettings
 from bot.storage.database import default_url
 from bot.storage.outbox import CHANNEL_RETRY, OutboxKind, OutboxPolicies, RetryPolicy
+from bot.storage.redis_url import parse_redis_url
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -51,6 +52,10 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default="", description="SQLAlchemy URL of kapbot's own tables (outbox, requests, staff, channels); "
         "empty: var_dir/kapbot.db (SQLite).",
+    )
+    redis_url: Optional[str] = Field(
+        default=None, description="redis:// or rediss:// URL shared by several kapbot processes: Rasa's "
+        "conversation locks, Socket.IO rooms and the rate-limit counters live there; unset: in memory, one process.",
     )
     staff_retry: RetryPolicy = Field(
         default=RetryPolicy(), description="How long staff alerts and consultation requests are retried."
@@ -115,6 +120,13 @@ class Settings(BaseSettings):
     @validator("content_dir", "clinic_file", "models_dir", "build_dir", "var_dir")
     def inside_project(cls, value: Path, values: dict) -> Path:
         return value if value.is_absolute() else values["project_dir"] / value
+
+    @validator("redis_url")
+    def redis_url_parses(cls, value: Optional[str]) -> Optional[str]:
+        if value is None or not value.strip():
+            return None  # KAPBOT_REDIS_URL= (empty) is unset
+        parse_redis_url(value)
+        return value.strip()
 
     @validator("staff_retry")
     def alerts_outlast_channel_replies(cls, value: RetryPolicy) -> RetryPolicy:

@@ -1,8 +1,8 @@
-"""A throwaway PostgreSQL server on loopback, for the tests that need a real one.
+"""Throwaway PostgreSQL and Redis servers on loopback, for the tests that need real ones.
 
-It starts from Debian's binaries (scripts/ensure-postgres installs them when missing) in a
-temporary directory, on a free port on 127.0.0.1, and is stopped and removed afterwards.
-Nothing touches a system instance.
+Each starts from Debian's binaries (scripts/ensure-postgres and scripts/ensure-redis
+install them when missing) in a temporary directory, on a free port on 127.0.0.1, and is
+stopped and removed afterwards. Nothing touches a system instance.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, List
+from typing import Iterator, List, Optional
 
 from tests.paths import PROJECT_DIR
 
@@ -55,12 +55,12 @@ def _wait_for_port(port: int, what: str, timeout: float = 30.0) -> None:
 
 
 @contextmanager
-def _workdir(prefix: str) -> Iterator[Path]:
-    # Right under /tmp, not in pytest's tmp_path: the postgres user must be able to reach it.
+def _workdir(prefix: str, owner: Optional[str] = None) -> Iterator[Path]:
+    # Right under /tmp, not in pytest's tmp_path: the server's user must be able to reach it.
     path = Path(tempfile.mkdtemp(prefix=prefix))
     try:
-        if os.geteuid() == 0:
-            shutil.chown(path, "postgres")
+        if owner and os.geteuid() == 0:
+            shutil.chown(path, owner)
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
@@ -69,7 +69,7 @@ def _workdir(prefix: str) -> Iterator[Path]:
 @contextmanager
 def postgres_server() -> Iterator[str]:
     """A fresh cluster with a `kapbot` database; yields its SQLAlchemy URL."""
-    with _workdir("kapbot-pg-") as workdir:
+    with _workdir("kapbot-pg-", owner="postgres") as workdir:
         yield from _run_postgres(Path(_ensure("ensure-postgres")), workdir)
 
 
@@ -98,3 +98,30 @@ def _run_postgres(bin_dir: Path, workdir: Path) -> Iterator[str]:
     finally:
         subprocess.run(_as_postgres_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
                        capture_output=True)
+
+
+@contextmanager
+def redis_server() -> Iterator[str]:
+    """A fresh Redis that keeps nothing on disk; yields its URL (database 0)."""
+    redis_bin = _ensure("ensure-redis")
+    with _workdir("kapbot-redis-") as workdir:
+        port = free_port()
+        log = workdir / "redis.log"
+        with log.open("wb") as output:
+            process = subprocess.Popen(
+                [redis_bin, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                 "--dir", str(workdir)],
+                stdout=output, stderr=subprocess.STDOUT,
+            )
+        try:
+            _wait_for_port(port, "Redis")
+            if process.poll() is not None:  # another server took the port first
+                raise ServerStartError(f"redis-server exited:\n{log.read_text(errors='replace')[-2000:]}")
+            yield f"redis://127.0.0.1:{port}/0"
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

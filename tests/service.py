@@ -1,15 +1,20 @@
-"""Run the real service (``kapbot serve``) in a subprocess for tests that need a process."""
+"""Run the real service (``kapbot serve``) in a subprocess for tests that need a process,
+or an app built in the test under uvicorn in a thread (``serving``)."""
 from __future__ import annotations
 
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, Iterator, Literal, Optional
 
 import httpx
+import uvicorn
+from starlette.types import ASGIApp
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -62,3 +67,21 @@ class Service:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+@contextmanager
+def serving(app: ASGIApp, port: int, lifespan: Literal["on", "off"] = "on") -> Iterator[str]:
+    """``app`` served by uvicorn on 127.0.0.1:``port`` in a thread; yields its base URL."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan=lifespan,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), f"the app on port {port} did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)

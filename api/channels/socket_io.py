@@ -5,6 +5,11 @@ Events as Rasa's ``SocketIOInput`` with ``session_persistence: true``:
 out (buttons as ``quick_replies``). Unlike Rasa 3.6 with python-socketio 5.x,
 ``enter_room`` is awaited, so persistent sessions get their replies.
 Every message takes the same path as the HTTP API (crisis check first).
+
+With ``KAPBOT_REDIS_URL`` set, rooms span processes: a reply emitted to a session's
+room by one process reaches that session's sockets on every other (Redis pub/sub).
+Each socket still lives in one process: the polling transport needs sticky sessions
+(README, "Several processes").
 """
 from __future__ import annotations
 
@@ -20,13 +25,20 @@ from api.rate_limits import RateLimited, RateLimits
 from api.schemas import SENDER_ID, clean_message
 from bot.log import logger
 from bot.settings import Settings
+from bot.storage.redis_url import KEY_PREFIX, parse_redis_url
 
 _VALID_ID = re.compile(SENDER_ID)
 
 
 def create_socket_server(app: FastAPI, settings: Settings, limits: RateLimits) -> socketio.AsyncServer:
+    manager = None  # python-socketio's own, in memory
+    if settings.redis_url:
+        # Pub/sub channels are not per database: the channel names the database.
+        channel = f"{KEY_PREFIX}:{parse_redis_url(settings.redis_url).db}:socketio"
+        manager = socketio.AsyncRedisManager(settings.redis_url, channel=channel)
     sio = socketio.AsyncServer(
         async_mode="asgi",
+        client_manager=manager,
         cors_allowed_origins=settings.origins,
         max_http_buffer_size=settings.max_body_bytes,
         logger=False,

@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import contextlib
 import json
-import threading
-import time
 from typing import Iterator
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect
 
 from bot.settings import Settings
 from tests.e2e.browser import PHONE, serious_violations
 from tests.paths import PROJECT_DIR
 from tests.service import free_port
+from tests.service import serving as serve_app
 from tests.staff_inbox_data import (
     FLAGGED_ID,
     FLAGGED_TEXT,
@@ -37,19 +35,8 @@ ARTIFACTS = PROJECT_DIR / "tests" / "artifacts"
 def serving(settings: Settings) -> Iterator[str]:
     from api.main import create_app
 
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=settings.port,
-                                           lifespan="off", log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the staff app did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{settings.port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with serve_app(create_app(settings), settings.port, lifespan="off") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
