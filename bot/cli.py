@@ -73,8 +73,9 @@ def validate(rasa: bool = typer.Option(True, help="Also run Rasa's data validati
 def serve(
     host: Optional[str] = typer.Option(None, help="Default: 127.0.0.1"),
     port: Optional[int] = typer.Option(None, help="Default: 8000"),
+    workers: int = typer.Option(1, min=1, max=32, help="Processes on one port; more than 1 needs KAPBOT_REDIS_URL."),
 ) -> None:
-    """Serve the API, widget and channels in one process."""
+    """Serve the API, widget and channels: one process, or several sharing one address."""
     import uvicorn
 
     from api.main import create_asgi_app
@@ -83,14 +84,20 @@ def serve(
     # The app is told the address it is served on: the demo page's origin is on
     # the CORS allowlist by default.
     settings = settings.copy(update={"host": host or settings.host, "port": port or settings.port})
-    uvicorn.run(
-        create_asgi_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level.lower(),
+    level = settings.log_level.lower()
+    if workers == 1:
         # Logs name paths and statuses, never bodies.
-        access_log=True,
-    )
+        uvicorn.run(create_asgi_app(settings), host=settings.host, port=settings.port, log_level=level, access_log=True)
+        return
+    if not settings.redis_url:
+        # Without a shared lock two processes could interleave one conversation's turns.
+        raise typer.BadParameter("several workers share conversations through Redis: set KAPBOT_REDIS_URL",
+                                 param_hint="--workers")
+    # Each worker is a process of its own that builds its settings from the environment
+    # (uvicorn starts workers from an import string), so the address goes down that way.
+    os.environ.update({"KAPBOT_HOST": settings.host, "KAPBOT_PORT": str(settings.port)})
+    uvicorn.run("api.main:create_asgi_app", factory=True, workers=workers,
+                host=settings.host, port=settings.port, log_level=level, access_log=True)
 
 
 @app.command()

@@ -217,3 +217,13 @@ def test_without_redis_a_reply_stays_in_its_process(tmp_path: Path) -> None:
         assert not _wait(lambda: bool(there.received), 1.5)
         for client in (here, there):
             client.sio.disconnect()
+
+
+def test_several_workers_without_redis_are_refused_with_the_reason(monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from bot.cli import app as cli
+
+    monkeypatch.delenv("KAPBOT_REDIS_URL", raising=False)
+    result = CliRunner().invoke(cli, ["serve", "--workers", "2", "--port", "1"])
+    assert result.exit_code == 2 and "KAPBOT_REDIS_URL" in result.output
