@@ -1,9 +1,10 @@
 """kapbot next to stock ``rasa run`` on the same trained model, in one run.
 
 Run with `make bench` (or `.venv/bin/python bench/compare.py`). Starts, one after
-another on free loopback ports: ``kapbot serve``; ``rasa run --enable-api`` with a
-SQL tracker store on a SQLite file (the anchor); and ``rasa run`` with the in-memory
-store. Each gets the same messages; one table compares them, with kapbot / anchor.
+another on free loopback ports: ``kapbot serve``; ``kapbot serve --workers 2`` (one
+process against two on this machine); ``rasa run --enable-api`` with a SQL tracker
+store on a SQLite file (the anchor); and ``rasa run`` with the in-memory store. Each
+gets the same messages; one table compares them, with kapbot / anchor.
 The machine is shared, so absolute figures are noisy: read the ratios.
 """
 from __future__ import annotations
@@ -70,6 +71,7 @@ def build_servers(tmp: Path, model: Path) -> Dict[str, servers.Server]:
     """``model`` is the pinned copy; kapbot loads the newest model of its folder."""
     return {
         "kapbot": servers.kapbot(tmp / "kapbot", model.parent),
+        "kapbot-2w": servers.kapbot(tmp / "kapbot-2w", model.parent, workers=2),
         "rasa-sql": servers.rasa(tmp / "rasa-sql", model, sql=True),
         "rasa-memory": servers.rasa(tmp / "rasa-memory", model, sql=False),
     }
@@ -126,7 +128,8 @@ def report(results: List[Result], model: Path, loads: List[str]) -> str:
 
 def main(argv: Optional[List[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--servers", default="kapbot,rasa-sql,rasa-memory", help="comma-separated, in run order")
+    parser.add_argument("--servers", default="kapbot,kapbot-2w,rasa-sql,rasa-memory",
+                        help="comma-separated, in run order")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, stores)")
     parser.add_argument("--model", type=Path, help="a model archive (default: the newest in models/)")
     args = parser.parse_args(argv)

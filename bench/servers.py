@@ -31,13 +31,17 @@ def free_port() -> int:
 
 @dataclass
 class Process:
-    """A command to run in its own process group, ready once ``health_path`` answers 200."""
+    """A command to run in its own process group, ready once ``health_path`` answers 200
+    (None: once its port takes connections, for a server that does not speak HTTP)."""
 
     name: str
     argv: List[str]
     port: int
-    health_path: str
+    health_path: Optional[str]
     env: Dict[str, str] = field(default_factory=dict)
+    # Several workers share one port and each answers for itself: ready when this many
+    # checks in a row, each on a new connection, answer 200.
+    ready_in_a_row: int = 1
 
     @property
     def url(self) -> str:
@@ -65,15 +69,24 @@ class Running:
 
 def _wait_ready(proc: Process, popen: subprocess.Popen, log: Path) -> float:
     started = time.monotonic()
-    with httpx.Client(timeout=2) as client:
+    in_a_row = 0
+    with httpx.Client(timeout=2, headers={"Connection": "close"}) as client:
         while time.monotonic() - started < READY_TIMEOUT_S:
             if popen.poll() is not None:
                 raise RuntimeError(f"{proc.name} exited with {popen.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                if client.get(proc.url + proc.health_path).status_code == 200:
+            if proc.health_path is None:
+                with socket.socket() as probe:
+                    if probe.connect_ex((HOST, proc.port)) == 0:
+                        return time.monotonic() - started
+            else:
+                try:
+                    in_a_row = in_a_row + 1 if client.get(proc.url + proc.health_path).status_code == 200 else 0
+                except httpx.HTTPError:
+                    in_a_row = 0
+                if in_a_row >= proc.ready_in_a_row:
                     return time.monotonic() - started
-            except httpx.HTTPError:
-                pass
+                if in_a_row:
+                    continue
             time.sleep(0.1)
     raise TimeoutError(f"{proc.name} not ready after {READY_TIMEOUT_S:.0f}s:\n{log.read_text()[-3000:]}")
 
@@ -126,7 +139,8 @@ def _rasa_endpoints(tmp: Path, action_port: int, sql: bool) -> Path:
     return path
 
 
-def kapbot(tmp: Path, models_dir: Path) -> Server:
+def kapbot(tmp: Path, models_dir: Path, workers: int = 1) -> Server:
+    """``kapbot serve``; with several workers, a Redis of its own for the conversation locks."""
     env = {
         # The venv's editable install points at the main checkout; serve this one.
         "PYTHONPATH": str(PROJECT_DIR),
@@ -137,10 +151,25 @@ def kapbot(tmp: Path, models_dir: Path) -> Server:
         "KAPBOT_RATE_LIMIT_PER_CONVERSATION": "1000000/minute",
     }
     port = free_port()
-    main = Process("kapbot", [str(VENV_BIN / "kapbot"), "serve", "--host", HOST, "--port", str(port)],
-                   port, "/readyz", env)
-    return Server("kapbot", main, "/v1/chat", lambda s, m: {"sender_id": s, "message": m},
-                  "kapbot serve: /v1/chat, SQLite store, actions in process, crisis check first")
+    name = "kapbot" if workers == 1 else f"kapbot-{workers}w"
+    argv = [str(VENV_BIN / "kapbot"), "serve", "--host", HOST, "--port", str(port), "--workers", str(workers)]
+    note = "kapbot serve: /v1/chat, SQLite store, actions in process, crisis check first"
+    helpers = []
+    if workers > 1:
+        redis = _redis(tmp)
+        helpers.append(redis)
+        env["KAPBOT_REDIS_URL"] = f"redis://{HOST}:{redis.port}/0"
+        note = f"kapbot serve --workers {workers}: the same, the conversation locks in Redis"
+    main = Process(name, argv, port, "/readyz", env, ready_in_a_row=1 if workers == 1 else 10 * workers)
+    return Server(name, main, "/v1/chat", lambda s, m: {"sender_id": s, "message": m}, note, helpers)
+
+
+def _redis(tmp: Path) -> Process:
+    found = subprocess.run([str(PROJECT_DIR / "scripts" / "ensure-redis")], capture_output=True, text=True, check=True)
+    port = free_port()
+    tmp.mkdir(parents=True, exist_ok=True)
+    return Process(f"redis-{tmp.name}", [found.stdout.strip().splitlines()[-1], "--port", str(port), "--bind", HOST,
+                                         "--save", "", "--appendonly", "no", "--dir", str(tmp)], port, None)
 
 
 def rasa(tmp: Path, model: Path, sql: bool) -> Server:

@@ -7,10 +7,11 @@ a typo in a template fails ``kapbot validate`` instead of printing nothing.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import List
 
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel
 
@@ -23,6 +24,12 @@ _env = SandboxedEnvironment(
     undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True
 )
 _BLANK_LINES = re.compile(r"\n{3,}")
+
+
+@lru_cache(maxsize=2048)
+def _compiled(template: str) -> Template:
+    # Compiling is most of a render's cost, and the content's templates are few and fixed.
+    return _env.from_string(template)
 
 
 class Button(BaseModel):
@@ -40,7 +47,7 @@ class Answer(BaseModel):
 def render_text(path: Path, template: str, clinic: Clinic, **context: object) -> str:
     """Render one template; ContentError names the file when it fails."""
     try:
-        text = _env.from_string(template).render(clinic=clinic, **context)
+        text = _compiled(template).render(clinic=clinic, **context)
     except TemplateError as exc:
         raise ContentError(path, "body", f"template error: {exc}") from exc
     # Unwrap hard-wrapped prose lines but keep paragraphs and list items.
