@@ -40,8 +40,10 @@ def inputs_hash(terminology_path: Path) -> str:
     import spacy
     import spacy_lookups_data
 
+    # What the pipeline is made of, not where this checkout is: another checkout of the
+    # same code (a worktree, a clean clone) must not force a rebuild and a retrain.
     digest = hashlib.sha256(terminology_path.read_bytes())
-    digest.update(f"{spacy.__version__}/{spacy_lookups_data.__version__}/{__file__}".encode())
+    digest.update(f"{spacy.__version__}/{spacy_lookups_data.__version__}".encode())
     digest.update(Path(__file__).read_bytes())
     return digest.hexdigest()[:16]
 
