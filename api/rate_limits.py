@@ -46,6 +46,10 @@ class RateLimits:
         self.per_client: RateLimitItem = parse(settings.rate_limit_per_client)
         self.per_conversation: RateLimitItem = parse(settings.rate_limit_per_conversation)
 
+    def reachable(self) -> bool:
+        """False when the counters are in a Redis that does not answer (blocks: a round trip)."""
+        return bool(self.storage.check())
+
     def _hit(self, item: RateLimitItem, scope: str, key: str, what: str) -> None:
         if not self.strategy.hit(item, KEY_PREFIX, scope, key):
             reset_at, _ = self.strategy.get_window_stats(item, KEY_PREFIX, scope, key)

@@ -119,6 +119,16 @@ def test_two_served_apps_refuse_a_client_over_the_limit_together(redis_url: str,
     assert statuses == [200] * 5 + [429]
 
 
+def test_a_process_whose_redis_does_not_answer_is_not_ready(redis_url: str, tmp_path: Path) -> None:
+    unreachable = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    for url, status in ((redis_url, 200), (unreachable, 503)):
+        settings = Settings(var_dir=tmp_path, redis_url=url)
+        with TestClient(create_app(settings, assistant=EchoAssistant(Knowledge.from_settings(settings)))) as client:
+            response = client.get("/readyz")
+        assert response.status_code == status, response.text
+    assert "Redis" in response.json()["error"]["message"]
+
+
 # Rasa's lock store
 
 
