@@ -9,6 +9,7 @@ alone always did. No model: a stand-in assistant answers.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -156,6 +157,40 @@ def test_a_conversation_locked_by_one_process_waits_in_another(redis_url: str) -
 
     asyncio.run(scenario())
     assert not redis.Redis.from_url(redis_url).keys("kapbot:lock:*")  # nothing left behind
+
+
+def test_messages_arriving_at_many_processes_at_once_are_handled_one_at_a_time(redis_url: str) -> None:
+    """Eight threads, each with its own event loop and lock store, stand for eight processes
+    taking one conversation's lock at the same moment (Rasa's own RedisLockStore lets
+    several in at once: bot/storage/locks.py)."""
+    stores = [lock_store(Settings(redis_url=redis_url)) for _ in range(8)]
+    start, guard = threading.Barrier(len(stores)), threading.Lock()
+    inside, most_inside, handled = [0], [0], []
+
+    async def handle(store: LockStore, conversation: str) -> None:
+        async with store.lock(conversation, wait_time_in_seconds=0.01):
+            with guard:
+                inside[0] += 1
+                most_inside[0] = max(most_inside[0], inside[0])
+            await asyncio.sleep(0.02)  # the answer
+            with guard:
+                inside[0] -= 1
+                handled.append(conversation)
+
+    def process(store: LockStore, conversation: str) -> None:
+        start.wait()
+        asyncio.run(handle(store, conversation))
+
+    for round_ in range(5):
+        conversation = unique(f"burst{round_}")
+        threads = [threading.Thread(target=process, args=(store, conversation)) for store in stores]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert handled.count(conversation) == len(stores), "a message was not handled"
+    assert most_inside[0] == 1, f"{most_inside[0]} messages of one conversation were handled at once"
+    assert not redis.Redis.from_url(redis_url).keys("kapbot:lock:*")
 
 
 def test_without_redis_each_process_locks_only_its_own_conversations() -> None:
