@@ -9,6 +9,7 @@ alone always did. No model: a stand-in assistant answers.
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 import time
 import uuid
@@ -30,7 +31,7 @@ from api.rate_limits import RateLimited, RateLimits
 from bot.content.knowledge import Knowledge
 from bot.settings import Settings
 from bot.storage.locks import lock_store
-from bot.storage.redis_url import parse_redis_url
+from bot.storage.redis_url import TIMEOUT_SECONDS, parse_redis_url
 from tests.channels.fake_assistant import SESSION_LENGTH, SESSION_TEXT, FakeAssistant
 from tests.no_model import EchoAssistant
 from tests.real_servers import redis_server
@@ -121,12 +122,22 @@ def test_two_served_apps_refuse_a_client_over_the_limit_together(redis_url: str,
 
 
 def test_a_process_whose_redis_does_not_answer_is_not_ready(redis_url: str, tmp_path: Path) -> None:
-    unreachable = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
-    for url, status in ((redis_url, 200), (unreachable, 503)):
-        settings = Settings(var_dir=tmp_path, redis_url=url)
-        with TestClient(create_app(settings, assistant=EchoAssistant(Knowledge.from_settings(settings)))) as client:
-            response = client.get("/readyz")
-        assert response.status_code == status, response.text
+    with socket.socket() as silent:  # takes connections, never answers: a Redis that hangs
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        hanging = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
+        refusing = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+        for url, status in ((redis_url, 200), (refusing, 503), (hanging, 503)):
+            settings = Settings(var_dir=tmp_path, redis_url=url)
+            app = create_app(settings, assistant=EchoAssistant(Knowledge.from_settings(settings)))
+            with TestClient(app, raise_server_exceptions=False) as client:
+                started = time.monotonic()
+                response = client.get("/readyz")
+                assert response.status_code == status, response.text
+                # A message fails within the timeout rather than freezing the process.
+                chat = client.post("/v1/chat", json={"sender_id": unique("down"), "message": "hi"})
+                assert (chat.status_code == 200) == (status == 200)
+                assert time.monotonic() - started < 3 * TIMEOUT_SECONDS + 2
     assert "Redis" in response.json()["error"]["message"]
 
 

@@ -19,7 +19,7 @@ from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockError, LockStore, RedisLockStore
 
 from bot.settings import Settings
-from bot.storage.redis_url import KEY_PREFIX, parse_redis_url
+from bot.storage.redis_url import KEY_PREFIX, TIMEOUT_SECONDS, parse_redis_url
 
 T = TypeVar("T")
 
@@ -90,4 +90,5 @@ def lock_store(settings: Settings) -> LockStore:
         password=address.password,
         use_ssl=address.ssl,
         key_prefix=KEY_PREFIX,  # keys kapbot:lock:<conversation id>
+        socket_timeout=TIMEOUT_SECONDS,  # connecting too
     )
