@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.errors import ApiError, error_response
 from bot.settings import Settings
-from bot.storage.redis_url import KEY_PREFIX
+from bot.storage.redis_url import KEY_PREFIX, TIMEOUT_SECONDS
 
 # Paths a client can hit hard; health checks (GET /webhooks/rest/ too) and static
 # files are not counted, nor the messaging webhooks, which come signed from a few
@@ -40,11 +40,17 @@ class RateLimits:
     def __init__(self, settings: Settings) -> None:
         # Keep the storage referenced: the strategy holds only a weak reference to it.
         self.storage: Storage = (
-            storage_from_string(settings.redis_url) if settings.redis_url else MemoryStorage()
+            storage_from_string(settings.redis_url, socket_timeout=TIMEOUT_SECONDS,
+                                socket_connect_timeout=TIMEOUT_SECONDS)
+            if settings.redis_url else MemoryStorage()
         )
         self.strategy = MovingWindowRateLimiter(self.storage)
         self.per_client: RateLimitItem = parse(settings.rate_limit_per_client)
         self.per_conversation: RateLimitItem = parse(settings.rate_limit_per_conversation)
+
+    def reachable(self) -> bool:
+        """False when the counters are in a Redis that does not answer (blocks: a round trip)."""
+        return bool(self.storage.check())
 
     def _hit(self, item: RateLimitItem, scope: str, key: str, what: str) -> None:
         if not self.strategy.hit(item, KEY_PREFIX, scope, key):

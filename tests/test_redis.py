@@ -9,6 +9,8 @@ alone always did. No model: a stand-in assistant answers.
 from __future__ import annotations
 
 import asyncio
+import socket
+import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -29,7 +31,7 @@ from api.rate_limits import RateLimited, RateLimits
 from bot.content.knowledge import Knowledge
 from bot.settings import Settings
 from bot.storage.locks import lock_store
-from bot.storage.redis_url import parse_redis_url
+from bot.storage.redis_url import TIMEOUT_SECONDS, parse_redis_url
 from tests.channels.fake_assistant import SESSION_LENGTH, SESSION_TEXT, FakeAssistant
 from tests.no_model import EchoAssistant
 from tests.real_servers import redis_server
@@ -119,6 +121,26 @@ def test_two_served_apps_refuse_a_client_over_the_limit_together(redis_url: str,
     assert statuses == [200] * 5 + [429]
 
 
+def test_a_process_whose_redis_does_not_answer_is_not_ready(redis_url: str, tmp_path: Path) -> None:
+    with socket.socket() as silent:  # takes connections, never answers: a Redis that hangs
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        hanging = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
+        refusing = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+        for url, status in ((redis_url, 200), (refusing, 503), (hanging, 503)):
+            settings = Settings(var_dir=tmp_path, redis_url=url)
+            app = create_app(settings, assistant=EchoAssistant(Knowledge.from_settings(settings)))
+            with TestClient(app, raise_server_exceptions=False) as client:
+                started = time.monotonic()
+                response = client.get("/readyz")
+                assert response.status_code == status, response.text
+                # A message fails within the timeout rather than freezing the process.
+                chat = client.post("/v1/chat", json={"sender_id": unique("down"), "message": "hi"})
+                assert (chat.status_code == 200) == (status == 200)
+                assert time.monotonic() - started < 3 * TIMEOUT_SECONDS + 2
+    assert "Redis" in response.json()["error"]["message"]
+
+
 # Rasa's lock store
 
 
@@ -146,6 +168,40 @@ def test_a_conversation_locked_by_one_process_waits_in_another(redis_url: str) -
 
     asyncio.run(scenario())
     assert not redis.Redis.from_url(redis_url).keys("kapbot:lock:*")  # nothing left behind
+
+
+def test_messages_arriving_at_many_processes_at_once_are_handled_one_at_a_time(redis_url: str) -> None:
+    """Eight threads, each with its own event loop and lock store, stand for eight processes
+    taking one conversation's lock at the same moment (Rasa's own RedisLockStore lets
+    several in at once: bot/storage/locks.py)."""
+    stores = [lock_store(Settings(redis_url=redis_url)) for _ in range(8)]
+    start, guard = threading.Barrier(len(stores)), threading.Lock()
+    inside, most_inside, handled = [0], [0], []
+
+    async def handle(store: LockStore, conversation: str) -> None:
+        async with store.lock(conversation, wait_time_in_seconds=0.01):
+            with guard:
+                inside[0] += 1
+                most_inside[0] = max(most_inside[0], inside[0])
+            await asyncio.sleep(0.02)  # the answer
+            with guard:
+                inside[0] -= 1
+                handled.append(conversation)
+
+    def process(store: LockStore, conversation: str) -> None:
+        start.wait()
+        asyncio.run(handle(store, conversation))
+
+    for round_ in range(5):
+        conversation = unique(f"burst{round_}")
+        threads = [threading.Thread(target=process, args=(store, conversation)) for store in stores]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert handled.count(conversation) == len(stores), "a message was not handled"
+    assert most_inside[0] == 1, f"{most_inside[0]} messages of one conversation were handled at once"
+    assert not redis.Redis.from_url(redis_url).keys("kapbot:lock:*")
 
 
 def test_without_redis_each_process_locks_only_its_own_conversations() -> None:

@@ -1,6 +1,7 @@
 """Liveness and readiness."""
 from __future__ import annotations
 
+import asyncio
 from typing import Dict
 
 from fastapi import APIRouter, Request
@@ -20,13 +21,17 @@ async def healthz() -> HealthStatus:
 
 @router.get(
     "/readyz",
-    summary="200 once the model is loaded, 503 before; lists staff alerts and requests that could not be delivered",
+    summary="200 once the model is loaded, 503 before (or while KAPBOT_REDIS_URL's Redis does not answer); "
+    "lists staff alerts and requests that could not be delivered",
     responses=error_responses(503),
 )
 async def readyz(request: Request) -> Dict[str, object]:
     assistant = getattr(request.app.state, "assistant", None)
     if assistant is None:
         raise NotReady("the model is still loading")
+    # With KAPBOT_REDIS_URL, every message needs Redis (conversation locks, rate limits).
+    if not await asyncio.to_thread(request.app.state.rate_limits.reachable):
+        raise NotReady("Redis (KAPBOT_REDIS_URL) does not answer")
     # Still ready (patients are answered), but staff must see what never arrived.
     failed = assistant.outbox.messages(status=DeliveryStatus.failed)
     return {

@@ -16,6 +16,9 @@ DEFAULT_PORT = 6379
 # In every key and channel name kapbot uses there, so a Redis shared with other
 # services is not disturbed (another kapbot on it takes another database number).
 KEY_PREFIX = "kapbot"
+# The lock store and the rate limits call Redis synchronously, on the event loop: a Redis
+# that stops answering must fail a message, not freeze the process.
+TIMEOUT_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
