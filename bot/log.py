@@ -8,7 +8,7 @@ import logging
 
 logger = logging.getLogger("kapbot")
 
-_NOISY = ("rasa", "tensorflow", "absl", "sqlalchemy", "apscheduler", "matplotlib", "urllib3")
+_NOISY = ("rasa", "tensorflow", "absl", "sqlalchemy", "alembic", "apscheduler", "matplotlib", "urllib3")
 
 
 def configure_logging(level: str = "INFO") -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import Table, event
 from sqlalchemy.engine import Engine, create_engine, make_url
 from sqlalchemy.exc import IntegrityError
 
-from bot.storage.tables import metadata
+from bot.storage.migrations import upgrade_to_head
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -41,25 +41,32 @@ def default_url(var_dir: Path) -> str:
 
 @lru_cache(maxsize=None)
 def make_engine(url: str) -> Engine:
-    """The process's engine for ``url``, its tables created.
+    """The process's engine for ``url``, its database migrated to the newest revision.
 
-    ``create_all`` at start stands in for migrations until kapbot moves to
-    PostgreSQL with alembic: it only adds missing tables, never changes one.
+    The migrations (bot/storage/migrations/) take a lock first, so processes that start at
+    once against the same database migrate it once; a database made before migrations
+    existed is stamped when its tables match the first revision.
     """
+    engine = new_engine(url)
+    upgrade_to_head(engine)
+    return engine
+
+
+def new_engine(url: str) -> Engine:
+    """An engine for ``url`` as kapbot sets them up, its schema as it finds it (``make_engine`` migrates)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, future=True)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    metadata.create_all(engine)
     return engine
 
 
 def _sqlite_pragmas(connection: sqlite3.Connection, _record: Any) -> None:
     cursor = connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")  # first: WAL mode needs a lock too
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
 
 

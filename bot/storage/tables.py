@@ -1,4 +1,4 @@
-"""Every table kapbot keeps for itself, in one MetaData.
+"""Every table kapbot keeps for itself, in one MetaData: the schema at the newest migration.
 
 Portable Core types only, so the same schema runs on SQLite now and PostgreSQL
 later. Times are epoch seconds (Float) where the code compares them, ISO text
@@ -20,7 +20,16 @@ from sqlalchemy import (
     Text,
 )
 
-metadata = MetaData()
+# Every constraint and index named the same on SQLite and PostgreSQL, so a migration can name
+# what it changes. Primary keys take PostgreSQL's own default name (a database made before
+# migrations has it); check constraints are named where they are declared.
+# A change to this schema is a new revision (README: Migrations), not an edit of an old one.
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "%(table_name)s_pkey",
+})
 
 # One durable outbox: staff alerts, consultation deliveries and channel replies (bot/storage/outbox.py).
 outbox = Table(
