@@ -58,7 +58,7 @@ from bot.staff.flagged import FLAG_SLOT
 from bot.staff.outbox import MessageKind, StaffOutbox
 from bot.storage.conversations import tracker_store
 from bot.storage.database import open_database
-from bot.storage.locks import lock_store
+from bot.storage.locks import LOCK_FAILURES, lock_store
 
 __all__ = ["Assistant", "BotMessage", "Reply", "latest_model"]  # channels and benches import these from here
 
@@ -154,35 +154,61 @@ class Assistant:
         """``metadata`` is the client's, as Rasa's channels take it: stored with the user's
         message (``tracker.latest_message.metadata``) for actions to read."""
         signal = detect_crisis(text)
+        urgent = bool(signal and not signal.asks_about_treatment)
+        reply: Optional[Reply] = None
+        try:
+            async with self.agent.lock_store.lock(sender_id):
+                reply = await self._turn(sender_id, text, channel, metadata, signal)
+        except LOCK_FAILURES:
+            if reply is not None:  # the turn is done and stored; only letting go of the lock failed
+                logger.exception("the conversation lock could not be released")
+            elif urgent:
+                # A crisis reply (and the staff alert) never waits on Redis.
+                logger.exception("the conversation lock is unavailable: crisis reply given without it")
+                reply = await self._turn(sender_id, text, channel, metadata, signal)
+            else:
+                raise
+        for observe in self.observers:
+            observe(channel, reply)
+        return reply
+
+    async def _turn(
+        self,
+        sender_id: str,
+        text: str,
+        channel: str,
+        metadata: Optional[Dict[str, Any]],
+        signal: Optional[CrisisSignal],
+    ) -> Reply:
+        """One message, answered and stored: the crisis rules' reply, or the model's turn."""
         processor = self.agent.processor
         fallback = False
-        async with self.agent.lock_store.lock(sender_id):
-            if signal and not signal.asks_about_treatment:
-                tracker = await processor.fetch_tracker_and_update_session(sender_id)
-                first_turn, was_flagged = self._turn_state(tracker, before=True)
-                messages = [self._crisis_message()]
-                self._record_crisis_turn(tracker, text, signal, messages[0], metadata)
-            else:
-                collector = ReplyCollector()
-                await processor.handle_message(
-                    UserMessage(as_user_text(text), collector, sender_id, input_channel=channel, metadata=metadata)
-                )
-                tracker = await processor.get_tracker(sender_id)
-                first_turn, was_flagged = self._turn_state(tracker, before=False)
-                if _ran_this_turn(tracker, SUBMIT_ACTION):
-                    self.outbox.send_pending()  # the request the action just stored
-                messages = [m for m in map(bot_message, collector.messages) if m]
-                fallback = any(payload_of(raw).fallback for raw in collector.messages)
-                if signal:  # a question about the treatment: resources first, then the answer
-                    messages = [self._crisis_message()] + [m for m in messages if m.kind is not BotMessageKind.crisis]
-            crisis = any(m.kind is BotMessageKind.crisis for m in messages)
-            slots = [] if crisis else self._curate(tracker, text, messages, fallback, channel)
-            if crisis:
-                slots.append(SlotSet(FLAG_SLOT, True))
-            if slots:
-                for event in slots:
-                    tracker.update(event)
-                await processor.save_tracker(tracker)
+        if signal and not signal.asks_about_treatment:
+            tracker = await processor.fetch_tracker_and_update_session(sender_id)
+            first_turn, was_flagged = self._turn_state(tracker, before=True)
+            messages = [self._crisis_message()]
+            self._record_crisis_turn(tracker, text, signal, messages[0], metadata)
+        else:
+            collector = ReplyCollector()
+            await processor.handle_message(
+                UserMessage(as_user_text(text), collector, sender_id, input_channel=channel, metadata=metadata)
+            )
+            tracker = await processor.get_tracker(sender_id)
+            first_turn, was_flagged = self._turn_state(tracker, before=False)
+            if _ran_this_turn(tracker, SUBMIT_ACTION):
+                self.outbox.send_pending()  # the request the action just stored
+            messages = [m for m in map(bot_message, collector.messages) if m]
+            fallback = any(payload_of(raw).fallback for raw in collector.messages)
+            if signal:  # a question about the treatment: resources first, then the answer
+                messages = [self._crisis_message()] + [m for m in messages if m.kind is not BotMessageKind.crisis]
+        crisis = any(m.kind is BotMessageKind.crisis for m in messages)
+        slots = [] if crisis else self._curate(tracker, text, messages, fallback, channel)
+        if crisis:
+            slots.append(SlotSet(FLAG_SLOT, True))
+        if slots:
+            for event in slots:
+                tracker.update(event)
+            await processor.save_tracker(tracker)
         if crisis:
             self._alert(sender_id, signal, channel, text)
         elif was_flagged:
@@ -193,7 +219,7 @@ class Assistant:
             links = self._crisis_links()
             messages = [m.copy(update={"links": links}) if m.kind in LINKED_KINDS else m for m in messages]
         topic = next((m.topic for m in messages if m.topic), None)
-        reply = Reply(
+        return Reply(
             sender_id=sender_id,
             topic=CRISIS_TOPIC if crisis else topic,
             crisis=crisis,
@@ -203,9 +229,6 @@ class Assistant:
             outcome=_outcome(messages, crisis, fallback),
             crisis_category=(signal.category.value if signal else MODEL_DETECTED) if crisis else None,
         )
-        for observe in self.observers:
-            observe(channel, reply)
-        return reply
 
     @staticmethod
     def _turn_state(tracker: DialogueStateTracker, before: bool) -> Tuple[bool, bool]:

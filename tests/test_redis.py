@@ -283,3 +283,19 @@ def test_several_workers_without_redis_are_refused_with_the_reason(monkeypatch) 
     monkeypatch.delenv("KAPBOT_REDIS_URL", raising=False)
     result = CliRunner().invoke(cli, ["serve", "--workers", "2", "--port", "1"])
     assert result.exit_code == 2 and "KAPBOT_REDIS_URL" in result.output
+
+
+def test_a_crisis_message_is_answered_while_redis_is_away(assistant, settings: Settings, loop) -> None:
+    """Every other message fails while the locks are unreachable; a crisis reply never waits on them."""
+    from bot.storage.locks import LOCK_FAILURES
+
+    away = settings.copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0"})  # nothing listens
+    kept = assistant.agent.lock_store
+    assistant.agent.lock_store = lock_store(away)
+    try:
+        reply = loop.run_until_complete(assistant.respond("visitor-redis-away", "I want to kill myself tonight"))
+        assert reply.crisis and reply.messages[0].links  # the resources, with their tap targets
+        with pytest.raises(LOCK_FAILURES):
+            loop.run_until_complete(assistant.respond("visitor-redis-away-2", "how long is a session?"))
+    finally:
+        assistant.agent.lock_store = kept

@@ -92,3 +92,7 @@ def lock_store(settings: Settings) -> LockStore:
         key_prefix=KEY_PREFIX,  # keys kapbot:lock:<conversation id>
         socket_timeout=TIMEOUT_SECONDS,  # connecting too
     )
+
+
+# What taking or letting go of a lock can raise when Redis is away or too slow.
+LOCK_FAILURES = (redis.RedisError, LockError)
