@@ -23,11 +23,12 @@ REDTEAM = PROJECT_DIR / "tests" / "redteam"
 # The model net may add at most this share of false alarms on the tuning near misses.
 MAX_MODEL_ALARMS_ON_NEAR_MISSES = 0.07
 MAX_MODEL_ALARMS_ON_QUESTIONS = 0.01
-# Both nets on the frozen set when this was written (78.1% and 6.0%, with the sentence
-# embeddings; 71.0% before them, see the issue 10 note), less a little slack; it is never
-# tuned on, so these only keep the figures from slipping.
-FROZEN_RECALL_FLOOR = 0.76
-FROZEN_ALARMS_CEILING = 0.07
+# Both nets on the frozen set when this was written (80.5% and 4.4% after the rules by
+# family; 78.1% and 6.0% before them, 71.0% before the sentence embeddings; see the issue
+# 10 notes), less a little slack; it is never tuned on, so these only keep the figures
+# from slipping.
+FROZEN_RECALL_FLOOR = 0.78
+FROZEN_ALARMS_CEILING = 0.06
 
 
 @pytest.fixture(scope="module")
