@@ -175,17 +175,16 @@ def _redis(tmp: Path) -> Process:
 def rasa(tmp: Path, model: Path, sql: bool) -> Server:
     """``rasa run --enable-api`` on the same model, with the actions on rasa-sdk's own server.
 
-    kapbot's actions need nothing of kapbot's service set-up beyond its settings (the
-    content and clinic file, read from the project), so the stock action server runs
-    them unchanged; the HTTP hop to it is part of what stock Rasa costs.
+    The stock action server (rasa-sdk's, bench/action_server.py) runs kapbot's actions,
+    built from the project's settings; the HTTP hop to it is part of what stock Rasa costs.
     """
     tmp.mkdir(parents=True, exist_ok=True)
     action_port, port = free_port(), free_port()
     # KAPBOT_VAR_DIR keeps the actions' stores out of the project; SANIC_HOST keeps
     # rasa-sdk (which defaults to 0.0.0.0) on the loopback interface.
     env = {"PYTHONPATH": str(PROJECT_DIR), "KAPBOT_VAR_DIR": str(tmp / "var"), "SANIC_HOST": HOST}
-    actions = Process(f"actions-{tmp.name}", [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
-                                              "-p", str(action_port)], action_port, "/health", env)
+    actions = Process(f"actions-{tmp.name}", [str(VENV_BIN / "python"), str(PROJECT_DIR / "bench" / "action_server.py"),
+                                              "--port", str(action_port)], action_port, "/health", env)
     endpoints = _rasa_endpoints(tmp, action_port, sql)
     name = "rasa-sql" if sql else "rasa-memory"
     main = Process(name, [str(VENV_BIN / "rasa"), "run", "--enable-api", "-m", str(model), "-i", HOST,
