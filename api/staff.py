@@ -74,7 +74,8 @@ class StaffInbox:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.directory = StaffDirectory(open_database(settings))
+        self.database = open_database(settings)
+        self.directory = StaffDirectory(self.database)
         self.requests = ConsultationStore(StaffOutbox.from_settings(settings))
         self.signer = SessionSigner(settings)
         self.login_limits = LoginLimits()
@@ -249,7 +250,7 @@ async def flagged_page(request: Request) -> Response:
     inbox = _inbox(request)
     notes = inbox.directory.notes(_retention_days(inbox))
     return _page(request, "flagged.html", session, "/staff/flagged", title="Flagged conversations",
-                 conversations=flagged_conversations(open_database(inbox.settings)), notes=notes)
+                 conversations=flagged_conversations(inbox.database), notes=notes)
 
 
 @router.post("/flagged/note")
@@ -265,6 +266,6 @@ async def questions_page(request: Request) -> Response:
     session = _signed_in(request)
     inbox = _inbox(request)
     start = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(days=REPORT_DAYS)
-    groups = group(CurationLog(open_database(inbox.settings)).since(start, _retention_days(inbox)))
+    groups = group(CurationLog(inbox.database).since(start, _retention_days(inbox)))
     return _page(request, "questions.html", session, "/staff/questions", title="Unsure questions",
                  groups=groups, days=REPORT_DAYS)

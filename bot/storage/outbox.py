@@ -22,6 +22,7 @@ from typing import Awaitable, Callable, Dict, Iterable, List, Optional, Set
 from pydantic import BaseModel, Field, validator
 from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql.expression import ColumnElement
 from tenacity import RetryCallState, wait_exponential
 
 from bot.log import logger
@@ -152,6 +153,15 @@ class Outcome(BaseModel):
 
 
 Sender = Callable[[OutboxRow], Awaitable[Outcome]]
+
+
+def finished_before(kinds: Iterable[OutboxKind], before: float) -> ColumnElement:
+    """Rows of ``kinds`` that are done (sent or failed) and were raised before ``before``."""
+    return and_(
+        table.c.kind.in_([k.value for k in kinds]),
+        table.c.state.in_([s.value for s in FINAL]),
+        table.c.created_at < before,
+    )
 
 
 class Outbox:
@@ -294,11 +304,7 @@ class Outbox:
     def purge(self, kinds: Iterable[OutboxKind], before: float) -> int:
         """Delete finished rows (sent or failed) raised before ``before``."""
         with self.engine.begin() as db:
-            return int(db.execute(table.delete().where(and_(
-                table.c.kind.in_([k.value for k in kinds]),
-                table.c.state.in_([s.value for s in FINAL]),
-                table.c.created_at < before,
-            ))).rowcount)
+            return int(db.execute(table.delete().where(finished_before(kinds, before))).rowcount)
 
     def delete_for(self, db: Connection, kind: OutboxKind, ref: int) -> None:
         """Delete every row carrying ``ref`` (a request past retention), in the caller's transaction."""

@@ -16,11 +16,12 @@ import datetime as dt
 import time
 from typing import Dict, Optional
 
-from sqlalchemy import Column, Table, func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql.expression import ColumnElement
 
 from bot.storage.conversations import EVENTS, has_conversations
-from bot.storage.outbox import FINAL, OutboxKind
+from bot.storage.outbox import OutboxKind, finished_before
 from bot.storage.tables import channel_inbox, channel_options, outbox, unsure_questions
 
 SECONDS_PER_DAY = 86400
@@ -44,16 +45,12 @@ def purge_expired(engine: Engine, keep_days: Optional[int], dry_run: bool = Fals
         counts["channel records"] = (
             _delete(db, channel_inbox, channel_inbox.c.received_at < cutoff, dry_run)
             + _delete(db, channel_options, channel_options.c.saved_at < cutoff, dry_run)
-            + _delete(db, outbox, _finished_channel_reply(outbox.c.created_at < cutoff), dry_run)
+            + _delete(db, outbox, finished_before([OutboxKind.channel_message], cutoff), dry_run)
         )
     return counts
 
 
-def _finished_channel_reply(older: Column) -> Column:
-    return (outbox.c.kind == OutboxKind.channel_message.value) & outbox.c.state.in_([s.value for s in FINAL]) & older
-
-
-def _delete(db: Connection, table: Table, expired: Column, dry_run: bool) -> int:
+def _delete(db: Connection, table: Table, expired: ColumnElement, dry_run: bool) -> int:
     if dry_run:
         return int(db.execute(select(func.count()).select_from(table).where(expired)).scalar_one())
     return int(db.execute(table.delete().where(expired)).rowcount)
