@@ -33,6 +33,7 @@ from bot.build.model_archives import latest_model
 from bot.content.action_links import ActionLink, LinkKind, crisis_links
 from bot.content.answers import render, render_phrase
 from bot.content.knowledge import Knowledge
+from bot.conversation_processor import ConversationAgent, ConversationProcessor, is_continued_session
 from bot.curation.log import SOMETHING_ELSE, CurationLog, UnsureKind
 from bot.errors import ModelError
 from bot.log import logger, quiet_rasa_logs
@@ -142,9 +143,11 @@ class Assistant:
         store = tracker_store(settings)
         logger.info("loading model %s", model_path.name)
         actions = InProcessActionEndpoint(build_actions(knowledge, outbox))
-        agent = Agent.load(model_path, tracker_store=store, lock_store=lock_store(settings), action_endpoint=actions)
-        if not agent.is_ready():
+        agent = ConversationAgent(tracker_store=store, lock_store=lock_store(settings), action_endpoint=actions)
+        agent.load_model(model_path)  # what Agent.load does, which makes a plain Agent
+        if not agent.is_ready() or not isinstance(agent.processor, ConversationProcessor):
             raise ModelError(f"model {model_path} did not load")
+        agent.processor.max_session_events = settings.max_session_events
         warm_up()  # compile the crisis rules now, not on a visitor's first message
         return cls(agent, settings, knowledge, outbox)
 
@@ -190,10 +193,9 @@ class Assistant:
             self._record_crisis_turn(tracker, text, signal, messages[0], metadata)
         else:
             collector = ReplyCollector()
-            await processor.handle_message(
+            tracker = await self._model_turn(
                 UserMessage(as_user_text(text), collector, sender_id, input_channel=channel, metadata=metadata)
             )
-            tracker = await processor.get_tracker(sender_id)
             first_turn, was_flagged = self._turn_state(tracker, before=False)
             if _ran_this_turn(tracker, SUBMIT_ACTION):
                 self.outbox.send_pending()  # the request the action just stored
@@ -230,12 +232,27 @@ class Assistant:
             crisis_category=(signal.category.value if signal else MODEL_DETECTED) if crisis else None,
         )
 
+    async def _model_turn(self, message: UserMessage) -> DialogueStateTracker:
+        """``MessageProcessor.handle_message``, step for step, keeping the tracker it stored.
+
+        Rasa's method returns only the messages, so the tracker had to be read back from the
+        database: a second full read of the session on every turn.
+        """
+        processor = self.agent.processor
+        tracker = await processor.log_message(message, should_save_tracker=False)
+        tracker = await processor.run_action_extract_slots(message.output_channel, tracker)
+        await processor._run_prediction_loop(message.output_channel, tracker)
+        await processor.run_anonymization_pipeline(tracker)
+        await processor.save_tracker(tracker)
+        return tracker
+
     @staticmethod
     def _turn_state(tracker: DialogueStateTracker, before: bool) -> Tuple[bool, bool]:
-        """(first turn of this session, flagged before this turn). The model never sets
+        """(first turn of a conversation or after a pause, flagged before this turn). The model never sets
         the flag, so it reads the same before and after the model's turn."""
         said = sum(isinstance(e, UserUttered) for e in tracker.events)
-        return said == (0 if before else 1), bool(tracker.get_slot(FLAG_SLOT))
+        first = said == (0 if before else 1) and not is_continued_session(tracker)
+        return first, bool(tracker.get_slot(FLAG_SLOT))
 
     def _curate(
         self, tracker: DialogueStateTracker, text: str, messages: List[BotMessage], fallback: bool, channel: str

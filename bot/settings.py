@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = "INFO"
     max_body_bytes: int = Field(default=16_384, ge=1024)
+    max_session_events: int = Field(
+        default=120, ge=10, description="A conversation's session (Rasa's) ends after this many events, about "
+        "20 turns, so a long conversation's turns cost no more than its first (bot/conversation_processor.py)."
+    )
 
     # The public edge
     allowed_origins: List[str] = Field(

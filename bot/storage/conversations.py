@@ -13,9 +13,8 @@ from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, in
 from sqlalchemy.engine import Engine
 
 if TYPE_CHECKING:
-    from rasa.core.tracker_store import SQLTrackerStore
-
     from bot.settings import Settings
+    from bot.storage.rasa_store import ConversationStore
 
 # The columns of rasa.core.tracker_store.SQLTrackerStore.SQLEvent, in a MetaData of its own.
 EVENTS = Table(
@@ -30,12 +29,12 @@ EVENTS = Table(
 )
 
 
-def tracker_store(settings: Settings) -> SQLTrackerStore:
+def tracker_store(settings: Settings) -> ConversationStore:
     """Rasa's SQL tracker store on the settings' database; it creates its table when missing."""
-    from rasa.core.tracker_store import SQLTrackerStore
+    from bot.storage.rasa_store import ConversationStore  # imports Rasa, which only the service needs
 
     # Rasa takes a whole SQLAlchemy URL in `host` (SQLTrackerStore.get_db_url).
-    return SQLTrackerStore(host=settings.database)
+    return ConversationStore(host=settings.database)
 
 
 def has_conversations(engine: Engine) -> bool:
