@@ -20,8 +20,9 @@ UNSURE = "the sessions"
 PLAUSIBLE = {"during.session_length", "after.number_of_sessions", "during.experience", "during.setting",
              "before.treatment_plan", "clinic.cost"}
 EXPECTED = {"during.session_length", "after.number_of_sessions"}  # at least one of these
-# Contact details and no question at all: nothing to be quite sure of.
-CONTACT_ONLY = "hmm sam.lee@example.org / 555 010 9999"
+# A vague question with contact details typed after it (contact details alone were answered
+# with confidence by some trainings): the report must show the question with them redacted.
+UNSURE_WITH_CONTACT = "hmm the medicine sam.lee@example.org / 555 010 9999"
 
 
 def new_id() -> str:
@@ -64,7 +65,7 @@ def test_a_clear_question_is_answered_without_asking(say) -> None:
 
 def test_report_shows_the_question_and_the_pick_without_contact_details(say, settings) -> None:
     sender = new_id()
-    body = say(sender, CONTACT_ONLY)
+    body = say(sender, UNSURE_WITH_CONTACT)
     # unsure either way: a clarification, or an answer followed by "Or were you asking about ...?"
     pick = offered(body)[-1]  # the report must show what the visitor chose
     say(sender, topic_payload(pick))
@@ -74,7 +75,7 @@ def test_report_shows_the_question_and_the_pick_without_contact_details(say, set
         capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    row = next(line for line in result.stdout.splitlines() if "| hmm [email]" in line)
+    row = next(line for line in result.stdout.splitlines() if "| hmm the medicine [email]" in line)
     assert f"{pick} (1)" in row.split("|")[-2], row  # the "topics picked" column
     assert "[email]" in row and "[phone]" in row
     assert "sam.lee" not in result.stdout and "010 9999" not in result.stdout
