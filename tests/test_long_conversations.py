@@ -44,6 +44,25 @@ def seen(reply) -> Tuple[str, str, List[Tuple[str, str]]]:
     return reply.outcome.value, str(reply.topic), [(m.kind.value, m.text) for m in reply.messages]
 
 
+def carried_over(settings, sender: str) -> List[int]:
+    """For each session, the slot events between its start and its first action."""
+    with open_database(settings).connect() as db:
+        kinds = db.execute(
+            select(EVENTS.c.type_name).where(EVENTS.c.sender_id == sender).order_by(EVENTS.c.id)
+        ).scalars().all()
+    counts: List[int] = []
+    starting = False
+    for kind in kinds:
+        if kind == "session_started":
+            counts.append(0)
+            starting = True
+        elif starting and kind == "slot":
+            counts[-1] += 1
+        else:
+            starting = False
+    return counts
+
+
 def sessions(settings, sender: str) -> int:
     with open_database(settings).connect() as db:
         return db.execute(
@@ -78,6 +97,9 @@ def test_a_conversation_over_many_sessions_reads_as_one(assistant, loop, setting
     kinds = [m.kind.value for reply in split for m in reply.messages]
     assert kinds.count("disclaimer") == 1  # a session that continues a full one does not greet again
     assert {"answer", "offer"} & {r.outcome.value for r in split}
+    # Each session starts with at most one carried-over value per slot (Rasa copies every
+    # slot event of the session before, its own copies included).
+    assert max(carried_over(settings, split_sender)) <= len(assistant.agent.domain.slots)
 
 
 def test_the_store_reads_back_what_rasas_own_reads(assistant, loop, settings) -> None:
