@@ -437,3 +437,13 @@ def test_frozen_redteam_is_unchanged() -> None:
     near = yaml.safe_load((FROZEN / "near_misses.yml").read_text())
     assert len(crisis) >= 150 and len(near) >= 150
     assert {x["category"] for x in crisis} <= {c.value for c in CrisisCategory}
+
+
+def test_the_generated_prefilter_file_is_what_the_patterns_give() -> None:
+    """`kapbot build` writes it; found afresh (patterns given as a list of files, so the file is
+    not read), the literal sets must be the same, else start-up silently finds them again."""
+    from bot.safety.loader import PATTERNS_DIR, PREFILTER_FILE, load_detector, pattern_paths, prefilter_file_text
+
+    fresh = prefilter_file_text(load_detector(pattern_paths(PATTERNS_DIR)))
+    assert (PATTERNS_DIR / PREFILTER_FILE).read_text(encoding="utf-8") == fresh, "run `kapbot build`"
+    assert prefilter_file_text(load_detector(PATTERNS_DIR)) == fresh

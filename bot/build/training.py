@@ -19,6 +19,7 @@ from bot.build.spacy_pipeline import build_pipeline, load_terminology
 from bot.content.library import load_library
 from bot.errors import ModelError
 from bot.log import logger
+from bot.safety.loader import PATTERNS_DIR, PREFILTER_FILE, load_detector, pattern_paths, prefilter_file_text
 from bot.settings import Settings
 
 # Written by ``build`` into the Rasa data directory (settings.data_dir).
@@ -47,7 +48,15 @@ def build(settings: Settings) -> BuildResult:
     lookups = write_if_changed(
         lookups_yaml(load_terminology(settings.terminology_file)), settings.data_dir / GENERATED_LOOKUPS
     )
+    write_prefilter_file()
     return BuildResult(spacy_rebuilt=spacy_rebuilt, sentence_model_fetched=fetched, data_changed=responses or lookups)
+
+
+def write_prefilter_file() -> bool:
+    """The crisis rules' prefilter literal sets, found once here instead of at every start-up
+    (found afresh: the patterns given as files, the generated file is not read)."""
+    fresh = load_detector(pattern_paths(PATTERNS_DIR))
+    return write_if_changed(prefilter_file_text(fresh), PATTERNS_DIR / PREFILTER_FILE)
 
 
 def train(settings: Settings, force: bool = False) -> TrainResult:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
-from typing import AbstractSet, Callable, Dict, FrozenSet, Iterator, List, Match, Optional, Pattern, Tuple
+from typing import AbstractSet, Callable, Dict, FrozenSet, Iterator, List, Mapping, Match, Optional, Pattern, Tuple
 
 from bot.errors import ConfigError
-from bot.safety.prefilter import Candidate, KeyIndex
+from bot.safety.prefilter import Candidate, KeyIndex, Triggers
 from bot.safety.spec import GuardSpec, PatternSet, RuleSpec
 from bot.safety.text import SPACES, Canonicaliser, normalise
 
@@ -51,9 +51,11 @@ class Guard:
 
 
 class Rule:
-    def __init__(self, spec: RuleSpec, patterns: List[Pattern[str]], guards: List[Guard]) -> None:
+    def __init__(
+        self, spec: RuleSpec, patterns: List[Pattern[str]], guards: List[Guard], literals: Mapping[str, Triggers]
+    ) -> None:
         self.name, self.category, self.guards = spec.name, spec.category, guards
-        self.patterns = [Candidate(p) for p in patterns]
+        self.patterns = [Candidate(p, literals) for p in patterns]
         self.ids: FrozenSet[int] = frozenset()  # set by Detector once the patterns have ids
 
     def matches(self, text: str, live: AbstractSet[int], context: Context) -> bool:
@@ -73,7 +75,9 @@ class Rule:
 
 
 class Detector:
-    def __init__(self, spec: PatternSet) -> None:
+    def __init__(self, spec: PatternSet, literals: Optional[Mapping[str, Triggers]] = None) -> None:
+        """``literals``: each pattern's prefilter literal sets, found earlier (else found now)."""
+        literals = literals or {}
         self.text = Canonicaliser(spec.protected_words, spec.token_map, spec.fuzzy.words, spec.fuzzy.never)
         self.macros = spec.macros
         self.contexts: Dict[str, Tuple[Optional[Pattern[str]], List[str]]] = {}
@@ -87,7 +91,7 @@ class Detector:
         self.masks: List[Tuple[List[Candidate], Optional[str]]] = []
         for m in spec.masks:
             with _blame(spec, f"masks.{m.name}"):
-                self.masks.append(([Candidate(self.compile(p)) for p in m.patterns], m.context))
+                self.masks.append(([Candidate(self.compile(p), literals) for p in m.patterns], m.context))
         known = set(self.contexts) | {m.context for m in spec.masks if m.context}
         for name, g in spec.guards.items():
             for flag in g.context_all + g.context_none:
@@ -103,7 +107,7 @@ class Detector:
                 if r.unless_before or r.unless_after or r.unless_near:
                     own.append(Guard(GuardSpec(before=r.unless_before, after=r.unless_after, near=r.unless_near),
                                      self.compile))
-                self.rules.append(Rule(r, [self.compile(p) for p in r.patterns], own))
+                self.rules.append(Rule(r, [self.compile(p) for p in r.patterns], own, literals))
         self.index = KeyIndex([p for r in self.rules for p in r.patterns] + [p for ps, _ in self.masks for p in ps])
         for rule in self.rules:  # a rule is skipped outright when none of its patterns may match
             rule.ids = frozenset(p.id for p in rule.patterns)

@@ -7,9 +7,10 @@ when one of them occurs in the message.
 """
 from __future__ import annotations
 
+import hashlib
 import sys
 from collections import Counter
-from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Pattern, Sequence, Set, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Pattern, Sequence, Set, Tuple
 
 if sys.version_info >= (3, 11):  # the regex parser moved to re._parser in 3.11
     import re._parser as _sre
@@ -105,18 +106,34 @@ def required_literal_sets(pattern: Pattern[str], most: int = 3) -> List[FrozenSe
     Each set alone is a sound filter; requiring several at once skips far more patterns, e.g.
     "feel like ... dying" is not tried on every message that says "dying".
     """
-    sets = sorted(set(_literal_sets(_sre.parse(pattern.pattern).data)), key=_selectivity, reverse=True)
+    # Ties are broken by the literals themselves: set order varies with the hash seed, and the
+    # choice must not vary from one process to the next (the generated file holds it).
+    sets = sorted(set(_literal_sets(_sre.parse(pattern.pattern).data)), key=lambda s: (_selectivity(s), sorted(s)),
+                  reverse=True)
     # Beyond the best set, only sets free of tiny and common words: their literals join the
     # shared key pool, and a key such as "the" would swallow every longer literal containing it.
     return sets[:1] + [s for s in sets[1:most] if _selectivity(s)[0]]
 
 
-class Candidate:
-    """A compiled pattern and the literal sets its every match contains one member of each of."""
+Triggers = List[FrozenSet[str]]
 
-    def __init__(self, pattern: Pattern[str]) -> None:
+
+def pattern_key(source: str) -> str:
+    """A pattern's key among literal sets found earlier (its expanded source runs to pages)."""
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()[:20]
+
+
+class Candidate:
+    """A compiled pattern and the literal sets its every match contains one member of each of.
+
+    ``literals`` holds the sets found earlier, by ``pattern_key`` (loader.py reads them from
+    the generated file): finding them parses the regex again, most of the rules' load time.
+    """
+
+    def __init__(self, pattern: Pattern[str], literals: Optional[Mapping[str, Triggers]] = None) -> None:
         self.pattern = pattern
-        self.triggers = required_literal_sets(pattern)
+        found = literals.get(pattern_key(pattern.pattern)) if literals else None
+        self.triggers: Triggers = found if found is not None else required_literal_sets(pattern)
         self.id = -1  # set by KeyIndex
         self.keys: List[FrozenSet[str]] = []  # set by KeyIndex: shortest forms of each trigger set
 
