@@ -442,8 +442,18 @@ def test_frozen_redteam_is_unchanged() -> None:
 def test_the_generated_prefilter_file_is_what_the_patterns_give() -> None:
     """`kapbot build` writes it; found afresh (patterns given as a list of files, so the file is
     not read), the literal sets must be the same, else start-up silently finds them again."""
-    from bot.safety.loader import PATTERNS_DIR, PREFILTER_FILE, load_detector, pattern_paths, prefilter_file_text
+    from bot.safety.loader import (
+        PATTERNS_DIR,
+        PREFILTER_FILE,
+        load_detector,
+        pattern_paths,
+        prefilter_file_text,
+        read_prefilter_file,
+    )
+    from bot.safety.prefilter import pattern_key
 
-    fresh = prefilter_file_text(load_detector(pattern_paths(PATTERNS_DIR)))
-    assert (PATTERNS_DIR / PREFILTER_FILE).read_text(encoding="utf-8") == fresh, "run `kapbot build`"
-    assert prefilter_file_text(load_detector(PATTERNS_DIR)) == fresh
+    fresh = load_detector(pattern_paths(PATTERNS_DIR))
+    assert (PATTERNS_DIR / PREFILTER_FILE).read_text(encoding="utf-8") == prefilter_file_text(fresh), "kapbot build"
+    known = read_prefilter_file(PATTERNS_DIR / PREFILTER_FILE)
+    for candidate in [c for rule in fresh.rules for c in rule.patterns]:
+        assert known[pattern_key(candidate.pattern.pattern)] == candidate.triggers
