@@ -455,5 +455,5 @@ def test_the_generated_prefilter_file_is_what_the_patterns_give() -> None:
     fresh = load_detector(pattern_paths(PATTERNS_DIR))
     assert (PATTERNS_DIR / PREFILTER_FILE).read_text(encoding="utf-8") == prefilter_file_text(fresh), "kapbot build"
     known = read_prefilter_file(PATTERNS_DIR / PREFILTER_FILE)
-    for candidate in [c for rule in fresh.rules for c in rule.patterns]:
+    for candidate in fresh.candidates():
         assert known[pattern_key(candidate.pattern.pattern)] == candidate.triggers

@@ -108,7 +108,7 @@ class Detector:
                     own.append(Guard(GuardSpec(before=r.unless_before, after=r.unless_after, near=r.unless_near),
                                      self.compile))
                 self.rules.append(Rule(r, [self.compile(p) for p in r.patterns], own, literals))
-        self.index = KeyIndex([p for r in self.rules for p in r.patterns] + [p for ps, _ in self.masks for p in ps])
+        self.index = KeyIndex(self.candidates())
         for rule in self.rules:  # a rule is skipped outright when none of its patterns may match
             rule.ids = frozenset(p.id for p in rule.patterns)
         self.treatment = self.compile(r"\b(?:{treatment}|{clinic_noun})\b")
@@ -116,6 +116,10 @@ class Detector:
         if asks is None:
             raise ConfigError("contexts.asks_treatment: needed (with patterns) for asks_about_treatment")
         self.asks: Pattern[str] = asks
+
+    def candidates(self) -> List[Candidate]:
+        """Every prefiltered pattern: the rules', then the masks'."""
+        return [p for r in self.rules for p in r.patterns] + [p for ps, _ in self.masks for p in ps]
 
     # -- patterns are written in ordinary spelling and folded like the text they match
     def compile(self, source: str) -> Pattern[str]:

@@ -79,8 +79,7 @@ def read_prefilter_file(path: Path) -> Mapping[str, Triggers]:
 
 def prefilter_file_text(detector: Detector) -> str:
     """What PREFILTER_FILE holds for ``detector``'s patterns, in a stable order."""
-    candidates = [c for rule in detector.rules for c in rule.patterns] + [c for cs, _ in detector.masks for c in cs]
-    found = {pattern_key(c.pattern.pattern): [sorted(s) for s in c.triggers] for c in candidates}
+    found = {pattern_key(c.pattern.pattern): [sorted(s) for s in c.triggers] for c in detector.candidates()}
     return json.dumps(
         {"generated": "by `kapbot build` from the patterns files beside it (bot/safety/loader.py); do not edit",
          "patterns": dict(sorted(found.items()))},
