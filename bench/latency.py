@@ -16,6 +16,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.servers import process_rss_mb  # noqa: E402
 from bot.engine import Assistant  # noqa: E402
 from bot.settings import get_settings  # noqa: E402
 from tests.service import Service  # noqa: E402
@@ -41,13 +42,6 @@ def percentiles(samples: List[float]) -> str:
     return f"p50 {statistics.median(ordered):6.1f} ms   p95 {p95:6.1f} ms   (n={len(ordered)})"
 
 
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def bench_http(tmp: Path) -> None:
     # One client sends every request here, so the public rate limits are lifted.
     env = {"KAPBOT_VAR_DIR": str(tmp), "KAPBOT_RATE_LIMIT_PER_CLIENT": "100000/minute",
@@ -55,7 +49,7 @@ def bench_http(tmp: Path) -> None:
     with Service(env) as service:
         load_s = service.wait_until("/readyz")
         print(f"service ready after   {load_s:6.1f} s")
-        print(f"service RSS after load {rss_mb(service.process.pid):6.0f} MB")
+        print(f"service RSS after load {process_rss_mb(service.process.pid):6.0f} MB")
         samples = []
         with httpx.Client(base_url=service.url, timeout=30) as client:
             for round_no in range(ROUNDS):
@@ -65,7 +59,7 @@ def bench_http(tmp: Path) -> None:
                     samples.append((time.perf_counter() - started) * 1000)
                     response.raise_for_status()
         print(f"HTTP /v1/chat         {percentiles(samples)}")
-        print(f"service RSS after run  {rss_mb(service.process.pid):6.0f} MB")
+        print(f"service RSS after run  {process_rss_mb(service.process.pid):6.0f} MB")
 
 
 async def bench_in_process(assistant: Assistant) -> None:

@@ -203,6 +203,7 @@ def _group_of(pid: int) -> Optional[int]:
 
 
 def _rss_kb(pid: int) -> int:
+    """Resident memory of one process, in kB (0 once it is gone)."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
@@ -217,3 +218,8 @@ def rss_mb(groups: List[int]) -> float:
     wanted = set(groups)
     pids = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()]
     return sum(_rss_kb(pid) for pid in pids if _group_of(pid) in wanted) / 1024
+
+
+def process_rss_mb(pid: int) -> float:
+    """Resident memory of one process."""
+    return _rss_kb(pid) / 1024
