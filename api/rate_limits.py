@@ -40,9 +40,9 @@ class RateLimits:
     def __init__(self, settings: Settings) -> None:
         # Keep the storage referenced: the strategy holds only a weak reference to it.
         self.storage: Storage = (
-            storage_from_string(settings.redis_url, socket_timeout=TIMEOUT_SECONDS,
+            storage_from_string(settings.redis, socket_timeout=TIMEOUT_SECONDS,
                                 socket_connect_timeout=TIMEOUT_SECONDS)
-            if settings.redis_url else MemoryStorage()
+            if settings.redis else MemoryStorage()
         )
         self.strategy = MovingWindowRateLimiter(self.storage)
         self.per_client: RateLimitItem = parse(settings.rate_limit_per_client)

@@ -89,7 +89,7 @@ def serve(
         # Logs name paths and statuses, never bodies.
         uvicorn.run(create_asgi_app(settings), host=settings.host, port=settings.port, log_level=level, access_log=True)
         return
-    if not settings.redis_url:
+    if not settings.redis:
         # Without a shared lock two processes could interleave one conversation's turns.
         raise typer.BadParameter("several workers share conversations through Redis: set KAPBOT_REDIS_URL",
                                  param_hint="--workers")

@@ -49,11 +49,11 @@ class Settings(BaseSettings):
     var_dir: Path = Path("var")
     # Empty means var_dir/kapbot.db, resolved when used (``database``) so a copy of the
     # settings with another var_dir gets its own database.
-    database_url: str = Field(
-        default="", description="SQLAlchemy URL of kapbot's own tables (outbox, requests, staff, channels); "
+    database_url: SecretStr = Field(
+        default=SecretStr(""), description="SQLAlchemy URL of kapbot's own tables (outbox, requests, staff, channels); "
         "empty: var_dir/kapbot.db (SQLite).",
     )
-    redis_url: Optional[str] = Field(
+    redis_url: Optional[SecretStr] = Field(
         default=None, description="redis:// or rediss:// URL shared by several kapbot processes: Rasa's "
         "conversation locks, Socket.IO rooms and the rate-limit counters live there; unset: in memory, one process.",
     )
@@ -126,11 +126,12 @@ class Settings(BaseSettings):
         return value if value.is_absolute() else values["project_dir"] / value
 
     @validator("redis_url")
-    def redis_url_parses(cls, value: Optional[str]) -> Optional[str]:
-        if value is None or not value.strip():
+    def redis_url_parses(cls, value: Optional[SecretStr]) -> Optional[SecretStr]:
+        url = value.get_secret_value().strip() if value is not None else ""
+        if not url:
             return None  # KAPBOT_REDIS_URL= (empty) is unset
-        parse_redis_url(value)
-        return value.strip()
+        parse_redis_url(url)
+        return SecretStr(url)
 
     @validator("staff_retry")
     def alerts_outlast_channel_replies(cls, value: RetryPolicy) -> RetryPolicy:
@@ -189,7 +190,12 @@ class Settings(BaseSettings):
     @property
     def database(self) -> str:
         """The one database: conversations (Rasa's store), kapbot's own tables, the curators' log."""
-        return self.database_url or default_url(self.var_dir)
+        return self.database_url.get_secret_value() or default_url(self.var_dir)
+
+    @property
+    def redis(self) -> Optional[str]:
+        """The Redis URL several processes share, or ``None`` (one process, in memory)."""
+        return self.redis_url.get_secret_value() if self.redis_url is not None else None
 
 
 @lru_cache(maxsize=1)

@@ -166,6 +166,8 @@ def test_the_database_url_is_a_setting(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("KAPBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'elsewhere.db'}")
     assert Settings(var_dir=tmp_path).database.endswith("elsewhere.db")
     assert open_database(Settings(var_dir=tmp_path)).url.database == str(tmp_path / "elsewhere.db")
+    monkeypatch.setenv("KAPBOT_DATABASE_URL", "postgresql://kapbot:hunter2@db.internal/kapbot")
+    assert "hunter2" not in repr(Settings(var_dir=tmp_path))  # a URL may hold a password
 
 
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path: Path) -> None:

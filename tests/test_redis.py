@@ -22,7 +22,7 @@ import redis
 import socketio
 from fastapi.testclient import TestClient
 from limits.storage import MemoryStorage
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
 
 from api.channels.socket_io import create_socket_server
@@ -72,11 +72,11 @@ def test_a_bad_redis_url_is_a_clear_configuration_error(monkeypatch: pytest.Monk
 
 def test_a_redis_url_names_every_part_the_stores_need(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KAPBOT_REDIS_URL", "rediss://kapbot:p%40ss@cache.internal:6380/2")
-    address = parse_redis_url(Settings().redis_url or "")
+    address = parse_redis_url(Settings().redis or "")
     assert (address.host, address.port, address.db, address.username, address.password, address.ssl) == (
         "cache.internal", 6380, 2, "kapbot", "p@ss", True
     )
-    assert "p@ss" not in repr(address)
+    assert "p@ss" not in repr(address) and "p%40ss" not in repr(Settings())
     monkeypatch.setenv("KAPBOT_REDIS_URL", "")  # empty is unset: one process, in memory
     assert Settings().redis_url is None
 
@@ -289,7 +289,7 @@ def test_a_crisis_message_is_answered_while_redis_is_away(assistant, settings: S
     """Every other message fails while the locks are unreachable; a crisis reply never waits on them."""
     from bot.storage.locks import LOCK_FAILURES
 
-    away = settings.copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0"})  # nothing listens
+    away = settings.copy(update={"redis_url": SecretStr(f"redis://127.0.0.1:{free_port()}/0")})  # nothing listens
     kept = assistant.agent.lock_store
     assistant.agent.lock_store = lock_store(away)
     try:

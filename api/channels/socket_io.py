@@ -32,10 +32,10 @@ _VALID_ID = re.compile(SENDER_ID)
 
 def create_socket_server(app: FastAPI, settings: Settings, limits: RateLimits) -> socketio.AsyncServer:
     manager = None  # python-socketio's own, in memory
-    if settings.redis_url:
+    if settings.redis:
         # Pub/sub channels are not per database: the channel names the database.
-        channel = f"{KEY_PREFIX}:{parse_redis_url(settings.redis_url).db}:socketio"
-        manager = socketio.AsyncRedisManager(settings.redis_url, channel=channel)
+        channel = f"{KEY_PREFIX}:{parse_redis_url(settings.redis).db}:socketio"
+        manager = socketio.AsyncRedisManager(settings.redis, channel=channel)
     sio = socketio.AsyncServer(
         async_mode="asgi",
         client_manager=manager,

@@ -79,9 +79,9 @@ class AtomicRedisLockStore(RedisLockStore):
 
 
 def lock_store(settings: Settings) -> LockStore:
-    if not settings.redis_url:
+    if not settings.redis:
         return InMemoryLockStore()
-    address = parse_redis_url(settings.redis_url)
+    address = parse_redis_url(settings.redis)
     return AtomicRedisLockStore(
         host=address.host,
         port=address.port,
