@@ -51,20 +51,17 @@ def test_predictions_match_rasas_own_loading(settings: Settings, model_path: Pat
     fast_rankings, rasa_rankings = _rankings(fast, texts), _rankings(rasas, texts)
 
     assert len(texts) > 100
+    assert _loaded_fast(fast) == [True, True] and _loaded_fast(rasas) == [False, False]
     for text, fast_ranked, rasa_ranked in zip(texts, fast_rankings, rasa_rankings, strict=True):
         for fast_ranking, rasa_ranking in zip(fast_ranked, rasa_ranked, strict=True):
             assert [name for name, _ in fast_ranking] == [name for name, _ in rasa_ranking], text
             fast_scores = [score for _, score in fast_ranking]
             assert fast_scores == pytest.approx([score for _, score in rasa_ranking], abs=1e-6), text
 
-def test_the_components_in_use_load_fast(settings: Settings, model_path: Path) -> None:
-    agent = Agent.load(str(model_path))
-    classifiers = (fast_load.FastLoadDIETClassifier, fast_load.FastLoadResponseSelector)
-    models = [component.model for component in _components(agent) if isinstance(component, classifiers)]
-    assert len(models) == 2
-    assert all(isinstance(model, fast_load._LoadsForPrediction) for model in models)
 
-
-def _components(agent: Agent) -> List[Any]:
+def _loaded_fast(agent: Agent) -> List[bool]:
+    """For DIET and the response selector in ``agent``: was each loaded without Rasa's training step?"""
     runner = agent.processor.graph_runner  # type: ignore[union-attr]
-    return [instance._component for instance in runner._instantiated_nodes.values()]
+    components = [node._component for node in runner._instantiated_nodes.values()]
+    classifiers = (fast_load.FastLoadDIETClassifier, fast_load.FastLoadResponseSelector)
+    return [isinstance(c.model, fast_load._LoadsForPrediction) for c in components if isinstance(c, classifiers)]
