@@ -39,6 +39,8 @@ def test_core_strips_filler_but_keeps_the_question() -> None:
     assert clauses("integration, what's that about") == ["whats that about"]
     assert core("ok and how many sessions will I need") == "how many sessions will i need"
     assert core("so is it legal in canada") != core("is it legal")
+    assert contains("How Do I Get Started With Ketamine Therapy?", "how do i get started")
+    assert not contains("how do i forget it", "how do i get")
 
 
 def clauses(text: str) -> List[str]:
@@ -53,9 +55,24 @@ def training_texts() -> Tuple[str, ...]:
     return tuple(e.get("text") for e in load_data(str(PROJECT_DIR / "data" / "nlu")).training_examples)
 
 
-def leaked(texts: Set[str]) -> List[str]:
-    """Training examples that are one of ``texts``, or hold one as a clause."""
-    return sorted(t for t in training_texts() if core(t) in texts or any(c in texts for c in clauses(t)))
+# A measured question of this many words or more must not appear inside any example at all:
+# "how do i get started with ketamine therapy" teaches the measured "How do I get started?".
+CONTAINED_FROM_WORDS = 4
+
+
+def contains(example: str, text: str) -> bool:
+    return f" {text} " in f" {normalise(example)} "
+
+
+def leaked(texts: Set[str], whole_words: bool = True) -> List[str]:
+    """Training examples that are one of ``texts``, hold one as a clause, or (with
+    ``whole_words``) hold one of four words or more anywhere."""
+    long_texts = [t for t in texts if len(t.split()) >= CONTAINED_FROM_WORDS] if whole_words else []
+    return sorted(
+        t
+        for t in training_texts()
+        if core(t) in texts or any(c in texts for c in clauses(t)) or any(contains(t, x) for x in long_texts)
+    )
 
 
 MEASURING_SETS = [
@@ -78,10 +95,13 @@ REDTEAM_SETS = sorted((PROJECT_DIR / "tests" / "redteam").rglob("*.yml"))
 
 @pytest.mark.parametrize("redteam_set", REDTEAM_SETS, ids=lambda p: str(p.relative_to(PROJECT_DIR / "tests")))
 def test_no_redteam_message_is_in_the_training_data(redteam_set) -> None:
-    """The red-team sets choose the crisis threshold (tuning sets) or measure it (frozen)."""
+    """The red-team sets choose the crisis threshold (tuning sets) or measure it (frozen).
+    The frozen sets only measure, so none of their messages may hide inside an example. The
+    tuning sets hold the plainest phrases ("i want to die"), which the crisis examples
+    must be free to use inside longer sentences."""
     texts = {core(e["text"]) for e in yaml.safe_load(redteam_set.read_text())} - {""}
     assert len(texts) > 100
-    assert leaked(texts) == []
+    assert leaked(texts, whole_words="frozen" in redteam_set.parts) == []
 
 
 def test_every_faq_topic_has_enough_examples() -> None:
