@@ -14,10 +14,11 @@ from tests.paths import PROJECT_DIR
 
 pytestmark = pytest.mark.slow
 
-# Two words that could ask how many sessions there are, how long one is, what one is like,
+# A word that could ask how many sessions there are, how long one is, what one is like,
 # where it happens or how they are planned: the model should ask, offering only these. Which
-# of them it ranks first changes between trainings: their scores are close and low.
-UNSURE = "the sessions"
+# of them it ranks first changes between trainings: their scores are close and low. ("the
+# sessions" is now answered with the treatment plan, then an offer of the setting.)
+UNSURE = "sessions"
 PLAUSIBLE = {"during.session_length", "after.number_of_sessions", "during.experience", "during.setting",
              "before.treatment_plan"}
 # A vague question with contact details typed after it (contact details alone were answered

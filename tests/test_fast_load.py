@@ -1,5 +1,5 @@
-"""DIET and the response selector, loaded without Rasa's training step, predict exactly
-what Rasa's own loading of the same model predicts (bot/nlu/fast_load.py)."""
+"""DIET, loaded without Rasa's training step, predicts exactly what Rasa's own loading
+of the same model predicts (bot/nlu/fast_load.py)."""
 from __future__ import annotations
 
 import asyncio
@@ -10,7 +10,6 @@ import pytest
 import yaml
 from rasa.core.agent import Agent
 from rasa.nlu.classifiers.diet_classifier import DIET
-from rasa.nlu.selectors.response_selector import DIET2BOW
 
 from bot.nlu import fast_load
 from bot.settings import Settings
@@ -45,13 +44,12 @@ def test_predictions_match_rasas_own_loading(settings: Settings, model_path: Pat
     fast = Agent.load(str(model_path))
     # Rasa's model classes: its load trains one step before reading the weights.
     monkeypatch.setattr(fast_load.FastLoadDIETClassifier, "model_class", staticmethod(lambda: DIET))
-    monkeypatch.setattr(fast_load.FastLoadResponseSelector, "model_class", staticmethod(lambda _as_label: DIET2BOW))
     rasas = Agent.load(str(model_path))
 
     fast_rankings, rasa_rankings = _rankings(fast, texts), _rankings(rasas, texts)
 
     assert len(texts) > 100
-    assert _loaded_fast(fast) == [True, True] and _loaded_fast(rasas) == [False, False]
+    assert _loaded_fast(fast) == [True] and _loaded_fast(rasas) == [False]
     for text, fast_ranked, rasa_ranked in zip(texts, fast_rankings, rasa_rankings, strict=True):
         for fast_ranking, rasa_ranking in zip(fast_ranked, rasa_ranked, strict=True):
             assert [name for name, _ in fast_ranking] == [name for name, _ in rasa_ranking], text
@@ -60,8 +58,10 @@ def test_predictions_match_rasas_own_loading(settings: Settings, model_path: Pat
 
 
 def _loaded_fast(agent: Agent) -> List[bool]:
-    """For DIET and the response selector in ``agent``: was each loaded without Rasa's training step?"""
+    """For each DIET in ``agent``: was it loaded without Rasa's training step?"""
     runner = agent.processor.graph_runner  # type: ignore[union-attr]
     components = [node._component for node in runner._instantiated_nodes.values()]
-    classifiers = (fast_load.FastLoadDIETClassifier, fast_load.FastLoadResponseSelector)
-    return [isinstance(c.model, fast_load._LoadsForPrediction) for c in components if isinstance(c, classifiers)]
+    return [
+        isinstance(c.model, fast_load._LoadsForPrediction)
+        for c in components if isinstance(c, fast_load.FastLoadDIETClassifier)
+    ]

@@ -17,7 +17,7 @@ from bot.staff.outbox import MessageKind, StaffOutbox
 from bot.storage.database import open_database
 from tests.no_model import EchoAssistant
 
-UNSURE = "the sessions"  # tests/test_clarification.py: the model asks which topic is meant
+UNSURE = "sessions"  # tests/test_clarification.py: the model asks which topic is meant
 PRIVATE = "my name is Robin Quill and I feel hopeless"
 
 

@@ -1,12 +1,12 @@
-"""Rasa's DIETClassifier and ResponseSelector, loaded without a training step.
+"""Rasa's DIETClassifier, loaded without a training step.
 
 To load a trained model, Rasa first trains it on one example (``RasaModel.load``), only
 so that every weight and the optimizer's state exist before the saved values are read
-in. Tracing that training step is most of the time these two components take to load
-(about 10 of 12 s on this machine). A model that only predicts needs neither the
-training graph nor the optimizer: here the saved weights are read first and each one
-is filled in as the prediction graph creates it (TensorFlow's deferred restoration),
-then one prediction traces that graph, as Rasa does. Predictions are identical
+in. Tracing that training step was most of the time DIET took to load (6 s of 8). A
+model that only predicts needs neither the training graph nor the optimizer: here the
+saved weights are read first and each one is filled in as the prediction graph creates
+it (TensorFlow's deferred restoration), then one prediction traces that graph, as Rasa
+does. Predictions are identical
 (tests/test_fast_load.py). Fine-tuning still goes through Rasa's own path.
 """
 from __future__ import annotations
@@ -16,7 +16,6 @@ from typing import Any, Optional, Text, Type
 import tensorflow as tf
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.classifiers.diet_classifier import DIET, DIETClassifier
-from rasa.nlu.selectors.response_selector import DIET2BOW, DIET2DIET, ResponseSelector
 from rasa.utils.tensorflow.constants import LEARNING_RATE, RUN_EAGERLY
 from rasa.utils.tensorflow.model_data import RasaModelData
 from rasa.utils.tensorflow.models import RasaModel
@@ -59,14 +58,6 @@ class _DIET(_LoadsForPrediction, DIET):
     pass
 
 
-class _DIET2BOW(_LoadsForPrediction, DIET2BOW):
-    pass
-
-
-class _DIET2DIET(_LoadsForPrediction, DIET2DIET):
-    pass
-
-
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR],
     is_trainable=True,
@@ -77,12 +68,3 @@ class FastLoadDIETClassifier(DIETClassifier):
     @staticmethod
     def model_class() -> Type[RasaModel]:
         return _DIET
-
-
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class FastLoadResponseSelector(ResponseSelector):
-    """ResponseSelector, as configured and trained by Rasa; only its loading differs."""
-
-    @staticmethod
-    def model_class(use_text_as_label: bool) -> Type[RasaModel]:
-        return _DIET2DIET if use_text_as_label else _DIET2BOW

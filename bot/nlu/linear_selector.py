@@ -1,0 +1,180 @@
+"""The FAQ response selector: which topic answers a message, as a linear model.
+
+It takes the place of Rasa's ResponseSelector and gives the same output (the
+``response_selector`` property: the chosen response and a ranking), so Rasa's dialogue,
+``rasa test nlu`` and bot/nlu/confidence.py read it unchanged. DIET still picks the intent.
+
+Why not Rasa's own: on this data a regularised logistic regression over TF-IDF word and
+character n-grams, plus the sentence embedding (bot/nlu/sentence_featurizer.py), is right
+more often on every measure we have. Rasa 3-fold cross-validation: 0.90 against 0.80.
+It also trains in seconds and needs no TensorFlow graph to load.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text, Tuple, Type
+
+import joblib
+import numpy as np
+import scipy.sparse
+from pydantic import BaseModel
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import (
+    RESPONSE_SELECTOR_PREDICTION_KEY,
+    RESPONSE_SELECTOR_PROPERTY_NAME,
+    RESPONSE_SELECTOR_RANKING_KEY,
+    RESPONSE_SELECTOR_RESPONSES_KEY,
+    RESPONSE_SELECTOR_RETRIEVAL_INTENTS,
+    RESPONSE_SELECTOR_UTTER_ACTION_KEY,
+)
+from rasa.nlu.featurizers.featurizer import Featurizer
+from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from rasa.shared.nlu.training_data.util import intent_response_key_to_template_key
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from bot.nlu.crisis_classifier import dense_sentence
+
+logger = logging.getLogger(__name__)
+
+MODEL_FILE = "linear_selector.joblib"
+
+
+class SelectorConfig(BaseModel):
+    retrieval_intent: str = "faq"
+    C: float = 10.0  # inverse regularisation of the logistic regression
+    word_ngrams: Tuple[int, int] = (1, 2)
+    char_ngrams: Tuple[int, int] = (2, 5)  # within word boundaries: robust to typos
+    # Weight of the sentence embedding against the two TF-IDF blocks (each of unit
+    # length); 0 leaves it out.
+    embedding_weight: float = 1.0
+    ranking_length: int = 10
+    random_seed: int = 1
+
+
+class _Trained(BaseModel):
+    """What training leaves behind, saved as one file."""
+
+    words: TfidfVectorizer
+    chars: TfidfVectorizer
+    model: LogisticRegression
+    responses: Dict[str, List[Dict[str, Any]]]
+    retrieval_intents: List[str]
+
+    class Config:
+        arbitrary_types_allowed = True
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class LinearResponseSelector(GraphComponent):
+    @classmethod
+    def required_components(cls) -> List[Type]:
+        return [Featurizer]
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return SelectorConfig().dict()
+
+    def __init__(
+        self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+        trained: Optional[_Trained] = None,
+    ) -> None:
+        self.config = SelectorConfig(**{k: v for k, v in config.items() if k in SelectorConfig.__fields__})
+        self._model_storage = model_storage
+        self._resource = resource
+        self.trained = trained
+
+    @classmethod
+    def create(
+        cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "LinearResponseSelector":
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [
+            e for e in training_data.intent_examples
+            if e.get(INTENT) == self.config.retrieval_intent and e.get(INTENT_RESPONSE_KEY)
+        ]
+        labels = np.array([e.get(INTENT_RESPONSE_KEY) for e in examples])
+        if len(set(labels)) < 2:
+            logger.warning("fewer than two %s topics to train on: no response selector", self.config.retrieval_intent)
+            return self._resource
+        texts = [e.get(TEXT) for e in examples]
+        words = TfidfVectorizer(ngram_range=self.config.word_ngrams, sublinear_tf=True)
+        chars = TfidfVectorizer(analyzer="char_wb", ngram_range=self.config.char_ngrams, sublinear_tf=True)
+        words.fit(texts)
+        chars.fit(texts)
+        model = LogisticRegression(C=self.config.C, max_iter=3000, random_state=self.config.random_seed)
+        model.fit(scipy.sparse.vstack([self._features(words, chars, e) for e in examples]).tocsr(), labels)
+        prefix = intent_response_key_to_template_key(f"{self.config.retrieval_intent}/")
+        self.trained = _Trained(
+            words=words, chars=chars, model=model,
+            responses={key: value for key, value in training_data.responses.items() if key.startswith(prefix)},
+            retrieval_intents=sorted(training_data.retrieval_intents),
+        )
+        with self._model_storage.write_to(self._resource) as directory:
+            joblib.dump(self.trained.dict(), directory / MODEL_FILE)
+        return self._resource
+
+    @classmethod
+    def load(
+        cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+        execution_context: ExecutionContext, **kwargs: Any,
+    ) -> "LinearResponseSelector":
+        try:
+            with model_storage.read_from(resource) as directory:
+                trained = _Trained(**joblib.load(directory / MODEL_FILE))
+        except (ValueError, FileNotFoundError):
+            logger.warning("the model has no trained response selector: FAQ topics are off")
+            trained = None
+        return cls(config, model_storage, resource, trained)
+
+    def _features(self, words: TfidfVectorizer, chars: TfidfVectorizer, message: Message) -> scipy.sparse.csr_matrix:
+        text = [message.get(TEXT) or ""]
+        blocks = [words.transform(text), chars.transform(text)]
+        dense = dense_sentence(message) if self.config.embedding_weight else None
+        if dense is not None:
+            blocks.append(scipy.sparse.csr_matrix(dense.reshape(1, -1) * self.config.embedding_weight))
+        return scipy.sparse.hstack(blocks).tocsr()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if self.trained is None:
+            return messages
+        trained = self.trained
+        # Scores by hand: sklearn's predict_proba spends ~1 ms a message checking its input.
+        weights, bias, classes = trained.model.coef_, trained.model.intercept_, trained.model.classes_
+        for message in messages:
+            logits = np.asarray(self._features(trained.words, trained.chars, message).dot(weights.T)).ravel() + bias
+            probabilities = np.exp(logits - logits.max())
+            probabilities /= probabilities.sum()
+            ranked = [(str(classes[i]), float(probabilities[i])) for i in np.argsort(-probabilities)]
+            self._set_prediction(message, ranked)
+        return messages
+
+    def _set_prediction(self, message: Message, ranked: List[Tuple[str, float]]) -> None:
+        """The same property Rasa's ResponseSelector sets."""
+        assert self.trained is not None
+        key, confidence = ranked[0]
+        template = intent_response_key_to_template_key(key)
+        prediction = {
+            RESPONSE_SELECTOR_PREDICTION_KEY: {
+                RESPONSE_SELECTOR_RESPONSES_KEY: self.trained.responses.get(template) or [{TEXT: key}],
+                PREDICTED_CONFIDENCE_KEY: confidence,
+                INTENT_RESPONSE_KEY: key,
+                RESPONSE_SELECTOR_UTTER_ACTION_KEY: template,
+            },
+            RESPONSE_SELECTOR_RANKING_KEY: [
+                {PREDICTED_CONFIDENCE_KEY: score, INTENT_RESPONSE_KEY: name}
+                for name, score in ranked[: self.config.ranking_length]
+            ],
+        }
+        properties = message.get(RESPONSE_SELECTOR_PROPERTY_NAME, {})
+        properties[RESPONSE_SELECTOR_RETRIEVAL_INTENTS] = self.trained.retrieval_intents
+        properties[self.config.retrieval_intent] = prediction
+        message.set(RESPONSE_SELECTOR_PROPERTY_NAME, properties, add_to_output=True)
