@@ -38,6 +38,6 @@ def test_the_selector_reads_words_characters_and_meaning(assistant) -> None:
     selector = next(c for c in _components(assistant) if isinstance(c, LinearResponseSelector))
     trained = selector.trained
     assert trained is not None
-    width = len(trained.words.vocabulary_) + len(trained.chars.vocabulary_) + MINILM_WIDTH
+    width = trained.vectors.width + MINILM_WIDTH
     assert trained.model.coef_.shape == (len(trained.model.classes_), width)
     assert len(trained.model.classes_) > 30

@@ -3,8 +3,8 @@
 The word and character counts before it in the pipeline see which words a
 patient used; this sees what the message means, so "how many hours am I there"
 lands near "how long is a session" and "I've already decided, everyone will be
-better off" near the crisis examples, with no word in common. DIET, the
-response selector and the crisis classifier read it beside the sparse features.
+better off" near the crisis examples, with no word in common. The FAQ selector
+and the crisis classifier read it (bot/nlu/text_vectors.py); DIET does not.
 
 Sentence features only: DIET (no transformer layers here) classifies from the
 sentence-level features, and entities come from spaCy, not from DIET.
@@ -20,7 +20,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
-from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -76,3 +76,10 @@ class SentenceFeaturizer(DenseFeaturizer, GraphComponent):
     def _add(self, message: Message, vector: np.ndarray) -> None:
         sentence: Optional[np.ndarray] = vector.reshape(1, -1)
         self.add_features_to_message(None, sentence, TEXT, message)
+
+
+def dense_sentence(message: Message) -> Optional[np.ndarray]:
+    """The message's sentence embedding, a unit vector; None before this featurizer ran."""
+    blocks = [f.features for f in message.features
+              if f.attribute == TEXT and f.is_dense() and f.type == FEATURE_TYPE_SENTENCE]
+    return np.hstack(blocks).ravel() if blocks else None
