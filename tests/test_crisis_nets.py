@@ -24,9 +24,9 @@ REDTEAM = PROJECT_DIR / "tests" / "redteam"
 MAX_MODEL_ALARMS_ON_NEAR_MISSES = 0.07
 MAX_MODEL_ALARMS_ON_QUESTIONS = 0.01
 # Both nets on the frozen set when this was written (80.5% and 4.4% after the rules by
-# family; 78.1% and 6.0% before them, 71.0% before the sentence embeddings; see the issue
-# 10 notes), less a little slack; it is never tuned on, so these only keep the figures
-# from slipping.
+# family; 78.1% and 6.0% before them, 71.0% before the sentence embeddings; 79.0% and 4.4%
+# with the crisis classifier on TF-IDF features; see the issue 10 notes), less a little
+# slack; it is never tuned on, so these only keep the figures from slipping.
 FROZEN_RECALL_FLOOR = 0.78
 FROZEN_ALARMS_CEILING = 0.06
 
