@@ -111,9 +111,9 @@ class CrisisClassifier(GraphComponent):
         if self.trained is None:
             return messages
         # The logistic function by hand: sklearn's predict_proba costs ~1.5 ms per message in
-        # input checks, this a few microseconds, same numbers.
-        weights, bias = self.trained.model.coef_[0], float(self.trained.model.intercept_[0])
+        # input checks.
+        weights, bias = self.trained.model.coef_, float(self.trained.model.intercept_[0])
         for message in messages:
-            logit = bias + float(self.trained.vectors.row(message).dot(weights)[0])
+            logit = bias + float(self.trained.vectors.dot(message, weights)[0])
             message.set(CRISIS_SCORE_KEY, round(float(expit(logit)), 4), add_to_output=True)
         return messages

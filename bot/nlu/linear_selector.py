@@ -136,7 +136,7 @@ class LinearResponseSelector(GraphComponent):
         # Scores by hand: sklearn's predict_proba spends ~1 ms a message checking its input.
         weights, bias, classes = trained.model.coef_, trained.model.intercept_, trained.model.classes_
         for message in messages:
-            logits = np.asarray(trained.vectors.row(message).dot(weights.T)).ravel() + bias
+            logits = trained.vectors.dot(message, weights) + bias
             probabilities = np.exp(logits - logits.max())
             probabilities /= probabilities.sum()
             ranked = [(str(classes[i]), float(probabilities[i])) for i in np.argsort(-probabilities)]
