@@ -17,9 +17,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, List, Optional, Text, Type
 
-import joblib
 import numpy as np
-from pydantic import BaseModel
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -31,22 +29,17 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 
+from bot.nlu import linear_model
 from bot.nlu.confidence import CRISIS_INTENT, CRISIS_SCORE_KEY
-from bot.nlu.text_vectors import TextVectors
+from bot.nlu.linear_model import LinearConfig, TrainedLinear
 
 logger = logging.getLogger(__name__)
 
 MODEL_FILE = "crisis_classifier.joblib"
 
 
-class _Trained(BaseModel):
-    """What training leaves behind, saved as one file."""
-
-    vectors: TextVectors
-    model: LogisticRegression
-
-    class Config:
-        arbitrary_types_allowed = True
+class CrisisConfig(LinearConfig):
+    C: float = 16.0
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -57,14 +50,14 @@ class CrisisClassifier(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        # C: inverse regularisation. Balanced weights: a few hundred positives among thousands.
-        return {"C": 16.0, "word_ngrams": (1, 2), "char_ngrams": (2, 5), "embedding_weight": 1.0, "random_seed": 1}
+        # Balanced class weights: a few hundred positives among thousands.
+        return CrisisConfig().dict()
 
     def __init__(
         self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-        trained: Optional[_Trained] = None,
+        trained: Optional[TrainedLinear] = None,
     ) -> None:
-        self.config = {**self.get_default_config(), **config}
+        self.config = CrisisConfig.from_rasa(config)
         self._model_storage = model_storage
         self._resource = resource
         self.trained = trained
@@ -82,16 +75,13 @@ class CrisisClassifier(GraphComponent):
         if not labels.any() or labels.all():
             logger.warning("no crisis examples (or nothing else) to train on: the crisis net is off")
             return self._resource
-        vectors = TextVectors(self.config["word_ngrams"], self.config["char_ngrams"],
-                              float(self.config["embedding_weight"]))
+        vectors = self.config.vectors()
         model = LogisticRegression(
-            C=float(self.config["C"]), class_weight="balanced", max_iter=3000,
-            random_state=int(self.config["random_seed"]),
+            C=self.config.C, class_weight="balanced", max_iter=3000, random_state=self.config.random_seed,
         )
         model.fit(vectors.fit(examples), labels)
-        self.trained = _Trained(vectors=vectors, model=model)
-        with self._model_storage.write_to(self._resource) as directory:
-            joblib.dump(self.trained.dict(), directory / MODEL_FILE)
+        self.trained = TrainedLinear(vectors=vectors, model=model)
+        linear_model.save(self.trained, self._model_storage, self._resource, MODEL_FILE)
         return self._resource
 
     @classmethod
@@ -99,12 +89,9 @@ class CrisisClassifier(GraphComponent):
         cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
         execution_context: ExecutionContext, **kwargs: Any,
     ) -> "CrisisClassifier":
-        try:
-            with model_storage.read_from(resource) as directory:
-                trained: Optional[_Trained] = _Trained(**joblib.load(directory / MODEL_FILE))
-        except (ValueError, FileNotFoundError, TypeError):
+        trained = linear_model.load(TrainedLinear, model_storage, resource, MODEL_FILE)
+        if trained is None:
             logger.warning("the model has no trained crisis classifier: the crisis net is off")
-            trained = None
         return cls(config, model_storage, resource, trained)
 
     def process(self, messages: List[Message]) -> List[Message]:

@@ -6,8 +6,8 @@ in. Tracing that training step was most of the time DIET took to load (6 s of 8)
 model that only predicts needs neither the training graph nor the optimizer: here the
 saved weights are read first and each one is filled in as the prediction graph creates
 it (TensorFlow's deferred restoration), then one prediction traces that graph, as Rasa
-does. Predictions are identical
-(tests/test_fast_load.py). Fine-tuning still goes through Rasa's own path.
+does. Predictions are identical (tests/test_fast_load.py). Fine-tuning still goes through
+Rasa's own path.
 """
 from __future__ import annotations
 

@@ -15,9 +15,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, List, Optional, Text, Tuple, Type
 
-import joblib
 import numpy as np
-from pydantic import BaseModel
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -37,35 +35,22 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.nlu.training_data.util import intent_response_key_to_template_key
 from sklearn.linear_model import LogisticRegression
 
-from bot.nlu.text_vectors import TextVectors
+from bot.nlu import linear_model
+from bot.nlu.linear_model import LinearConfig, TrainedLinear
 
 logger = logging.getLogger(__name__)
 
 MODEL_FILE = "linear_selector.joblib"
 
 
-class SelectorConfig(BaseModel):
+class SelectorConfig(LinearConfig):
     retrieval_intent: str = "faq"
-    C: float = 10.0  # inverse regularisation of the logistic regression
-    word_ngrams: Tuple[int, int] = (1, 2)
-    char_ngrams: Tuple[int, int] = (2, 5)  # within word boundaries: robust to typos
-    # Weight of the sentence embedding against the two TF-IDF blocks (each of unit
-    # length); 0 leaves it out.
-    embedding_weight: float = 1.0
     ranking_length: int = 10
-    random_seed: int = 1
 
 
-class _Trained(BaseModel):
-    """What training leaves behind, saved as one file."""
-
-    vectors: TextVectors
-    model: LogisticRegression
+class _Trained(TrainedLinear):
     responses: Dict[str, List[Dict[str, Any]]]
     retrieval_intents: List[str]
-
-    class Config:
-        arbitrary_types_allowed = True
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -82,7 +67,7 @@ class LinearResponseSelector(GraphComponent):
         self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
         trained: Optional[_Trained] = None,
     ) -> None:
-        self.config = SelectorConfig(**{k: v for k, v in config.items() if k in SelectorConfig.__fields__})
+        self.config = SelectorConfig.from_rasa(config)
         self._model_storage = model_storage
         self._resource = resource
         self.trained = trained
@@ -103,7 +88,7 @@ class LinearResponseSelector(GraphComponent):
         if len(set(labels)) < 2:
             logger.warning("fewer than two %s topics to train on: no response selector", self.config.retrieval_intent)
             return self._resource
-        vectors = TextVectors(self.config.word_ngrams, self.config.char_ngrams, self.config.embedding_weight)
+        vectors = self.config.vectors()
         model = LogisticRegression(C=self.config.C, max_iter=3000, random_state=self.config.random_seed)
         model.fit(vectors.fit(examples), labels)
         prefix = intent_response_key_to_template_key(f"{self.config.retrieval_intent}/")
@@ -112,8 +97,7 @@ class LinearResponseSelector(GraphComponent):
             responses={key: value for key, value in training_data.responses.items() if key.startswith(prefix)},
             retrieval_intents=sorted(training_data.retrieval_intents),
         )
-        with self._model_storage.write_to(self._resource) as directory:
-            joblib.dump(self.trained.dict(), directory / MODEL_FILE)
+        linear_model.save(self.trained, self._model_storage, self._resource, MODEL_FILE)
         return self._resource
 
     @classmethod
@@ -121,12 +105,9 @@ class LinearResponseSelector(GraphComponent):
         cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
         execution_context: ExecutionContext, **kwargs: Any,
     ) -> "LinearResponseSelector":
-        try:
-            with model_storage.read_from(resource) as directory:
-                trained = _Trained(**joblib.load(directory / MODEL_FILE))
-        except (ValueError, FileNotFoundError, TypeError):
+        trained = linear_model.load(_Trained, model_storage, resource, MODEL_FILE)
+        if trained is None:
             logger.warning("the model has no trained response selector: FAQ topics are off")
-            trained = None
         return cls(config, model_storage, resource, trained)
 
     def process(self, messages: List[Message]) -> List[Message]:
