@@ -163,7 +163,7 @@ def evaluate(
 @app.command()
 def redteam(
     files: List[Path] = typer.Argument(None, exists=True, dir_okay=False,
-                                       help="Red-team lists (default: tests/redteam/crisis.yml and near_misses.yml)."),
+                                       help="Red-team lists (default: tuning and validation sets)."),
     ordinary: List[Path] = typer.Option(
         None, exists=True, dir_okay=False,
         help="Eval sets whose questions must not fire (default: tests/eval/calibration.yml).",

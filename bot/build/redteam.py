@@ -102,9 +102,12 @@ def format_results(results: Iterable[SetResult], threshold: float, show_misses: 
 
 
 def default_files(project_dir: Path) -> Tuple[List[Path], List[Path]]:
-    """(red-team files, eval sets): the tuning sets and calibration set the project keeps."""
+    """(red-team files, eval sets): the tuning and validation sets and the calibration set the
+    project keeps (never the frozen set: it is measured once, by the tests)."""
     redteam = project_dir / "tests" / "redteam"
-    return [redteam / "crisis.yml", redteam / "near_misses.yml"], [project_dir / "tests" / "eval" / "calibration.yml"]
+    files = [redteam / name for name in ("crisis.yml", "near_misses.yml")]
+    files += [redteam / "validation" / name for name in ("crisis.yml", "near_misses.yml")]
+    return files, [project_dir / "tests" / "eval" / "calibration.yml"]
 
 
 __all__ = ["Net", "Probe", "SetResult", "load_redteam", "ordinary_questions", "probe", "format_results",
