@@ -13,13 +13,13 @@ from enum import Enum
 from pathlib import Path
 from typing import Iterable, List, Tuple
 
-import yaml
 from pydantic import BaseModel
 
 from bot.build.evaluation import load_question_set
 from bot.engine import Assistant
 from bot.nlu.confidence import CRISIS_SCORE_KEY
 from bot.safety import detect_crisis
+from bot.safety.redteam_file import RedTeamFile, load_redteam
 
 SWEEP = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97)
 
@@ -40,12 +40,6 @@ class Probe(BaseModel):
         return {Net.RULES: self.rules, Net.MODEL: model, Net.EITHER: self.rules or model}[net]
 
 
-class RedTeamFile(BaseModel):
-    path: Path
-    crisis: bool  # every entry is a crisis (else: every entry is a near miss)
-    texts: List[str]
-
-
 class SetResult(BaseModel):
     name: str
     crisis: bool
@@ -53,15 +47,6 @@ class SetResult(BaseModel):
 
     def rate(self, net: Net, threshold: float) -> float:
         return sum(p.fired(net, threshold) for p in self.probes) / max(1, len(self.probes))
-
-
-def load_redteam(path: Path) -> RedTeamFile:
-    """A red-team list; crisis or near misses is read from the entries (they must agree)."""
-    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    kinds = {"category" in entry for entry in entries}
-    if len(kinds) != 1:
-        raise ValueError(f"{path}: mixes crisis entries (with a category) and near misses")
-    return RedTeamFile(path=path, crisis=kinds.pop(), texts=[str(e["text"]) for e in entries])
 
 
 def ordinary_questions(path: Path) -> RedTeamFile:

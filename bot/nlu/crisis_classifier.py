@@ -4,7 +4,9 @@ The deterministic rules (bot/safety/) run first on every message; this is the se
 independent net for wording no rule foresaw. It reads the message as TF-IDF word and
 character n-grams and the sentence embedding (bot/nlu/text_vectors.py), and gives every
 message a ``crisis_score``: the probability that it is a crisis. Every example of the
-``crisis`` intent in data/ is a positive, every other example a negative.
+``crisis`` intent in data/ is a positive, every other example a negative. So are the tuning
+red-team lists named in config.yml (``red_team``): crisis messages are positives, near misses
+negatives. Their threshold is therefore chosen on tests/redteam/validation/, which it never sees.
 
 The sentence embedding carries most of what generalises to wording nobody wrote down. It
 is a separate logistic regression, not the crisis intent of DIET, because one yes/no
@@ -14,8 +16,10 @@ ConfidenceGate (bot/nlu/confidence.py) compares the score with its ``crisis`` th
 """
 from __future__ import annotations
 
+import hashlib
 import logging
-from typing import Any, Dict, List, Optional, Text, Type
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text, Tuple, Type
 
 import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -23,7 +27,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.featurizers.featurizer import Featurizer
-from rasa.shared.nlu.constants import INTENT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.special import expit
@@ -32,6 +36,8 @@ from sklearn.linear_model import LogisticRegression
 from bot.nlu import linear_model
 from bot.nlu.confidence import CRISIS_INTENT, CRISIS_SCORE_KEY
 from bot.nlu.linear_model import LinearConfig, TrainedLinear
+from bot.nlu.sentence_featurizer import embedded_messages
+from bot.safety.redteam_file import RedTeamFile, load_redteam
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +46,11 @@ MODEL_FILE = "crisis_classifier.joblib"
 
 class CrisisConfig(LinearConfig):
     C: float = 16.0
+    red_team: List[str] = []  # red-team lists to train on, from the project directory
+    sentence_model: Optional[str] = None  # SentenceFeaturizer's model, to embed them as it would
+
+    def red_team_files(self) -> List[RedTeamFile]:
+        return [load_redteam(Path(path)) for path in self.red_team]
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -47,6 +58,14 @@ class CrisisClassifier(GraphComponent):
     @classmethod
     def required_components(cls) -> List[Type]:
         return [Featurizer]
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """The red-team lists are read from disk, not given by the graph: a change retrains."""
+        digest = hashlib.sha256()
+        for path in CrisisConfig.from_rasa(config).red_team:
+            digest.update(Path(path).read_bytes())
+        return digest.hexdigest()
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -75,6 +94,9 @@ class CrisisClassifier(GraphComponent):
         if not labels.any() or labels.all():
             logger.warning("no crisis examples (or nothing else) to train on: the crisis net is off")
             return self._resource
+        extra, extra_labels = self._red_team()
+        examples += extra
+        labels = np.concatenate([labels, extra_labels])
         vectors = self.config.vectors()
         model = LogisticRegression(
             C=self.config.C, class_weight="balanced", max_iter=3000, random_state=self.config.random_seed,
@@ -83,6 +105,17 @@ class CrisisClassifier(GraphComponent):
         self.trained = TrainedLinear(vectors=vectors, model=model)
         linear_model.save(self.trained, self._model_storage, self._resource, MODEL_FILE)
         return self._resource
+
+    def _red_team(self) -> Tuple[List[Message], np.ndarray]:
+        files = self.config.red_team_files()
+        texts = [text for f in files for text in f.texts]
+        labels = np.array([f.crisis for f in files for _ in f.texts], dtype=bool)
+        if self.config.embedding_weight and texts and not self.config.sentence_model:
+            raise ValueError("CrisisClassifier: red_team needs sentence_model to embed the messages")
+        model_dir = Path(self.config.sentence_model or ".")
+        messages = (embedded_messages(texts, model_dir) if self.config.embedding_weight
+                    else [Message(data={TEXT: text}) for text in texts])
+        return messages, labels
 
     @classmethod
     def load(

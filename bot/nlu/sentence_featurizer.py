@@ -21,6 +21,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
+from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -35,6 +36,20 @@ def _encoder(model_dir: Path) -> SentenceEncoder:
     if key not in _encoders:
         _encoders[key] = SentenceEncoder(key)
     return _encoders[key]
+
+
+def embedded_messages(texts: List[str], model_dir: Path) -> List[Message]:
+    """Messages outside the training data (the crisis classifier's red-team lists) with the
+    sentence feature this featurizer would give them."""
+    if not texts:
+        return []
+    vectors = _encoder(model_dir).encode(texts)
+    messages = []
+    for text, vector in zip(texts, vectors, strict=True):
+        message = Message(data={TEXT: text})
+        message.add_features(Features(vector.reshape(1, -1), FEATURE_TYPE_SENTENCE, TEXT, __name__))
+        messages.append(message)
+    return messages
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
