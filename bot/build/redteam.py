@@ -34,6 +34,13 @@ class Probe(BaseModel):
     text: str
     rules: bool  # the rules fired
     score: float  # the crisis classifier's probability (0 when the model has none)
+    # The rules' signal was a question about the treatment: resources are shown and the question
+    # is answered, with no crisis reply and no staff alert (unless the model net fires too).
+    with_answer: bool = False
+
+    def replaces_answer(self, threshold: float) -> bool:
+        """Either net fired and the crisis reply took the place of the answer."""
+        return self.score >= threshold or (self.rules and not self.with_answer)
 
     def fired(self, net: Net, threshold: float) -> bool:
         model = self.score >= threshold
@@ -48,6 +55,9 @@ class SetResult(BaseModel):
     def rate(self, net: Net, threshold: float) -> float:
         return sum(p.fired(net, threshold) for p in self.probes) / max(1, len(self.probes))
 
+    def answer_replaced(self, threshold: float) -> float:
+        return sum(p.replaces_answer(threshold) for p in self.probes) / max(1, len(self.probes))
+
 
 def ordinary_questions(path: Path) -> RedTeamFile:
     """The questions of an eval set that must not take the crisis path."""
@@ -61,7 +71,9 @@ async def probe(assistant: Assistant, source: RedTeamFile) -> SetResult:
     probes = []
     for text in source.texts:
         parsed = await assistant.agent.parse_message(text)
-        probes.append(Probe(text=text, rules=detect_crisis(text) is not None,
+        signal = detect_crisis(text)
+        probes.append(Probe(text=text, rules=signal is not None,
+                            with_answer=bool(signal and signal.asks_about_treatment),
                             score=float(parsed.get(CRISIS_SCORE_KEY) or 0.0)))
     return SetResult(name=str(source.path), crisis=source.crisis, probes=probes)
 
@@ -74,6 +86,9 @@ def format_results(results: Iterable[SetResult], threshold: float, show_misses: 
         cells = "  ".join(f"{result.rate(net, threshold):7.1%}" for net in Net)
         kind = "recall" if result.crisis else "false alarms"
         lines.append(f"  {result.name[-48:]:<48} {len(result.probes):>4}  {cells}   {kind}")
+    lines.append("false alarms where the crisis reply replaced the answer (the rest were questions about the")
+    lines.append("treatment that mention suicidality: resources first, then the answer):")
+    lines += [f"  {r.name[-48:]:<48} {r.answer_replaced(threshold):7.1%}" for r in results if not r.crisis]
     lines.append("model net alone at other thresholds (each set as above):")
     for t in SWEEP:
         cells = "  ".join(f"{r.rate(Net.MODEL, t):6.1%}" for r in results)
