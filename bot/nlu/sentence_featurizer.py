@@ -21,7 +21,6 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
-from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -36,20 +35,6 @@ def _encoder(model_dir: Path) -> SentenceEncoder:
     if key not in _encoders:
         _encoders[key] = SentenceEncoder(key)
     return _encoders[key]
-
-
-def embedded_messages(texts: List[str], model_dir: Path) -> List[Message]:
-    """Messages outside the training data (the crisis classifier's red-team lists) with the
-    sentence feature this featurizer would give them."""
-    if not texts:
-        return []
-    vectors = _encoder(model_dir).encode(texts)
-    messages = []
-    for text, vector in zip(texts, vectors, strict=True):
-        message = Message(data={TEXT: text})
-        message.add_features(Features(vector.reshape(1, -1), FEATURE_TYPE_SENTENCE, TEXT, __name__))
-        messages.append(message)
-    return messages
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
@@ -98,3 +83,10 @@ def dense_sentence(message: Message) -> Optional[np.ndarray]:
     blocks = [f.features for f in message.features
               if f.attribute == TEXT and f.is_dense() and f.type == FEATURE_TYPE_SENTENCE]
     return np.hstack(blocks).ravel() if blocks else None
+
+
+def embedded_messages(texts: List[str], model_dir: Path) -> List[Message]:
+    """Messages outside the training data (the crisis classifier's red-team lists), given the
+    sentence feature by this featurizer's own ``process``."""
+    config = {**SentenceFeaturizer.get_default_config(), "model": str(model_dir)}
+    return SentenceFeaturizer(config, __name__).process([Message(data={TEXT: text}) for text in texts])
