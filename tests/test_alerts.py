@@ -36,7 +36,8 @@ def test_alert_is_delivered(httpserver, tmp_path, loop) -> None:
 
     loop.run_until_complete(go())
     assert alert_records(queue)[0].status is DeliveryStatus.sent
-    body = json.loads(httpserver.log[0][0].data)
+    # The server is shared: another test's outbox may still post to it, so find ours.
+    body = json.loads(next(request.data for request, _ in httpserver.log if request.path == "/alert"))
     assert body["conversation_id"] == "conv-1" and body["category"] == "self_harm"
     assert body["message_text"] is None and body["opted_out"] is False
 
