@@ -9,6 +9,7 @@ import pytest
 import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 
+from bot.nlu.crisis_classifier import load_crisis_net_list
 from tests.paths import PROJECT_DIR
 
 # Words a patient puts around a question without changing it: "hi, where are you
@@ -51,8 +52,14 @@ def clauses(text: str) -> List[str]:
 
 @lru_cache(maxsize=1)
 def training_texts() -> Tuple[str, ...]:
-    """Every NLU training example's text, read once for the whole module (Rasa's loader is slow)."""
-    return tuple(e.get("text") for e in load_data(str(PROJECT_DIR / "data" / "nlu")).training_examples)
+    """Every text anything trains on, read once for the whole module (Rasa's loader is slow):
+    the NLU examples and the crisis net's own lists under data/crisis_net/."""
+    nlu = [e.get("text") for e in load_data(str(PROJECT_DIR / "data" / "nlu")).training_examples]
+    crisis_net = [
+        text for path in sorted((PROJECT_DIR / "data" / "crisis_net").glob("*.yml"))
+        for text in load_crisis_net_list(path).texts
+    ]
+    return tuple(nlu + crisis_net)
 
 
 # A measured question of this many words or more must not appear inside any example at all:

@@ -7,6 +7,8 @@ message a ``crisis_score``: the probability that it is a crisis. Every example o
 ``crisis`` intent in data/ is a positive, every other example a negative. So are the tuning
 red-team lists named in config.yml (``red_team``): crisis messages are positives, near misses
 negatives. Their threshold is therefore chosen on tests/redteam/validation/, which it never sees.
+It also reads lists written for it alone (``lists``, under data/crisis_net/), which Rasa skips:
+look-alikes taught to DIET as FAQ examples moved its answers to ordinary questions.
 
 The sentence embedding carries most of what generalises to wording nobody wrote down. It
 is a separate logistic regression, not the crisis intent of DIET, because one yes/no
@@ -22,6 +24,8 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Text, Tuple, Type
 
 import numpy as np
+import yaml
+from pydantic import BaseModel
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -47,10 +51,31 @@ MODEL_FILE = "crisis_classifier.joblib"
 class CrisisConfig(LinearConfig):
     C: float = 16.0
     red_team: List[str] = []  # red-team lists to train on, from the project directory
+    lists: List[str] = []  # the crisis net's own lists (``crisis_net: {crisis, texts}``)
     sentence_model: Optional[str] = None  # SentenceFeaturizer's model, to embed them as it would
 
-    def red_team_files(self) -> List[RedTeamFile]:
-        return [load_redteam(Path(path)) for path in self.red_team]
+    def extra_paths(self) -> List[str]:
+        return self.red_team + self.lists
+
+    def labelled_lists(self) -> List[RedTeamFile]:
+        return [load_redteam(Path(path)) for path in self.red_team] + [
+            load_crisis_net_list(Path(path)) for path in self.lists
+        ]
+
+
+class CrisisNetList(BaseModel):
+    """A list under data/crisis_net/: every text a crisis, or every text not one."""
+
+    crisis: bool
+    texts: List[str]
+
+
+def load_crisis_net_list(path: Path) -> RedTeamFile:
+    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if "crisis_net" not in entries:
+        raise ValueError(f"{path}: a crisis net list has one key, crisis_net")
+    listed = CrisisNetList.parse_obj(entries["crisis_net"])
+    return RedTeamFile(path=path, crisis=listed.crisis, texts=listed.texts)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -61,9 +86,9 @@ class CrisisClassifier(GraphComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
-        """The red-team lists are read from disk, not given by the graph: a change retrains."""
+        """The extra lists are read from disk, not given by the graph: a change retrains."""
         digest = hashlib.sha256()
-        for path in CrisisConfig.from_rasa(config).red_team:
+        for path in CrisisConfig.from_rasa(config).extra_paths():
             digest.update(Path(path).read_bytes())
         return digest.hexdigest()
 
@@ -107,7 +132,7 @@ class CrisisClassifier(GraphComponent):
         return self._resource
 
     def _red_team(self) -> Tuple[List[Message], np.ndarray]:
-        files = self.config.red_team_files()
+        files = self.config.labelled_lists()
         texts = [text for f in files for text in f.texts]
         labels = np.array([f.crisis for f in files for _ in f.texts], dtype=bool)
         if self.config.embedding_weight and texts and not self.config.sentence_model:
