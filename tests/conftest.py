@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Iterator, List, cast
+from typing import Iterator, List, Tuple, cast
 
 import pytest
 
@@ -54,6 +54,12 @@ _setting_up: List[pytest.Item] = []  # the test whose fixtures are being set up 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     _setting_up[:] = [item]
+
+
+@pytest.fixture(scope="session")
+def httpserver_listen_address() -> Tuple[str, int]:
+    """pytest-httpserver's fake providers on loopback only ("localhost" may not be)."""
+    return ("127.0.0.1", 0)
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,9 @@
 
 The Telegram and Messenger APIs are a real local HTTP server (pytest-httpserver)
 set as telegram_api_url / messenger_api_url; each test registers what the
-fake answers and reads what it received.
+fake answers and reads what it received. That server is the channels' own: their
+session-wide apps keep retrying failed sends in the background, and on the server the
+rest of the suite shares those retries landed in other tests' logs.
 
 Two apps: ``channels_client`` answers with a fake assistant (transport tests:
 signatures, parsing, dedupe, rendering, sending; no model, fast), and
@@ -18,6 +20,7 @@ from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
 from fastapi.testclient import TestClient
+from pytest_httpserver import HTTPServer
 
 from bot.content.knowledge import Knowledge
 from bot.settings import Settings
@@ -34,6 +37,17 @@ SECRETS = (TWILIO_TOKEN, TELEGRAM_TOKEN, TELEGRAM_SECRET, FB_VERIFY_TOKEN, FB_AP
 TELEGRAM_SEND = f"/telegram/bot{TELEGRAM_TOKEN}/sendMessage"
 TELEGRAM_CALLBACK = f"/telegram/bot{TELEGRAM_TOKEN}/answerCallbackQuery"
 MESSENGER_SEND = "/graph/me/messages"
+
+
+@pytest.fixture(scope="session")
+def make_httpserver() -> Iterator[HTTPServer]:
+    """The fake providers, for tests under tests/channels/ only (pytest-httpserver's
+    ``httpserver`` fixture reads this one here)."""
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
 
 
 def channel_settings(var_dir, server_url: Callable[[str], str], **overrides: Any) -> Settings:
