@@ -113,6 +113,7 @@ def test_asks_about_treatment_in_the_redteam_set() -> None:
     "Is esketamine approved for people with suicidal ideation",
     "I want to die. How much is the first consult?",
     "I keep cutting myself, will that affect my eligibility for KAP?",
+    "I had passive suicidal thoughts a few years back, does that automatically disqualify me?",
 ])
 def test_questions_about_the_treatment_get_resources_and_an_answer(text: str) -> None:
     signal = detect_crisis(text)
@@ -215,6 +216,20 @@ def test_examples_from_the_safety_issue(text: str, expected: Optional[CrisisCate
     ("I updated my will after my cancer diagnosis", None),
     ("i updated my will and wrote down all my passwords for my wife, she'll need them soon",
      CrisisCategory.self_harm),
+    # Fiction counts as fiction only when the framing sits right before the words.
+    ("writing a story for english where the mc wants to die, too dark?", None),
+    ("we watched a movie where the guy wants to die and now i want to die too", CrisisCategory.self_harm),
+    # Laughing at something just before "I'm dying" is laughing.
+    ("lmaooo i cant im literally dying that video", None),
+    ("i think im dying, my chest is crushing", CrisisCategory.medical_emergency),
+    # The past is over when something says so, in any words.
+    ("i used to cut as a teenager, that feels like another lifetime now", None),
+    ("i used to cut as a teenager, i have been free of that for fifteen years", None),
+    ("i had suicidal thoughts in the past, it's not current", None),
+    ("i used to cut as a teenager and lately the urges are back", CrisisCategory.self_harm),
+    # Someone else's survival is their story, not the writer's; "someone" may be the writer.
+    ("i read a memoir by a woman who survived a suicide attempt", None),
+    ("is kap safe for someone who has attempted suicide?", CrisisCategory.self_harm),
 ])
 def test_documented_decisions(text: str, expected: Optional[CrisisCategory]) -> None:
     assert outcome(text) == expected

@@ -49,6 +49,8 @@ Decisions (pinned in tests/test_safety.py)
 - Abuse of someone else told by the writer ("my neighbour beats his kids") is abuse; so is a
   threat against the writer's own children or pets ("he'll hurt my dog if I leave"). Questions
   about drug abuse, misuse or addiction ("can ketamine be abused?") are never abuse.
+- Fiction is fiction only when its framing comes right before the words ("a story where the
+  main character wants to die"); laughing right before "I'm dying" is laughing ("lmao I'm dying").
 - A will, life insurance or funeral wishes count as preparation only with a worrying cue
   (passwords left for a spouse, "she'll need them soon", "no point waiting"), and not around a
   diagnosis, a wedding, a new baby or time off.
