@@ -157,7 +157,7 @@ class Assistant:
         """``metadata`` is the client's, as Rasa's channels take it: stored with the user's
         message (``tracker.latest_message.metadata``) for actions to read."""
         signal = detect_crisis(text)
-        urgent = bool(signal and not signal.asks_about_treatment)
+        urgent = bool(signal and signal.crisis_path and not signal.asks_about_treatment)
         reply: Optional[Reply] = None
         try:
             async with self.agent.lock_store.lock(sender_id):
@@ -186,7 +186,7 @@ class Assistant:
         """One message, answered and stored: the crisis rules' reply, or the model's turn."""
         processor = self.agent.processor
         fallback = False
-        if signal and not signal.asks_about_treatment:
+        if signal and signal.crisis_path and not signal.asks_about_treatment:
             tracker = await processor.fetch_tracker_and_update_session(sender_id)
             first_turn, was_flagged = self._turn_state(tracker, before=True)
             messages = [self._crisis_message()]
@@ -201,8 +201,11 @@ class Assistant:
                 self.outbox.send_pending()  # the request the action just stored
             messages = [m for m in map(bot_message, collector.messages) if m]
             fallback = any(payload_of(raw).fallback for raw in collector.messages)
-            if signal:  # a question about the treatment: resources first, then the answer
+            if signal and signal.crisis_path:  # a question about the treatment: resources first, then the answer
                 messages = [self._crisis_message()] + [m for m in messages if m.kind is not BotMessageKind.crisis]
+            elif signal and not any(m.kind is BotMessageKind.crisis for m in messages):
+                # Suicidality as a subject: the crisis lines as a note before the answer.
+                messages.insert(0, self._phrase_message("crisis_reminder", BotMessageKind.reminder))
         crisis = any(m.kind is BotMessageKind.crisis for m in messages)
         slots = [] if crisis else self._curate(tracker, text, messages, fallback, channel)
         if crisis:
@@ -213,7 +216,7 @@ class Assistant:
             await processor.save_tracker(tracker)
         if crisis:
             self._alert(sender_id, signal, channel, text)
-        elif was_flagged:
+        elif was_flagged and not any(m.kind is BotMessageKind.reminder for m in messages):
             messages.append(self._phrase_message("crisis_reminder", BotMessageKind.reminder))
         if first_turn and not crisis:
             messages.insert(0, self._phrase_message("disclaimer", BotMessageKind.disclaimer))
@@ -329,7 +332,7 @@ class Assistant:
         Both nets run, as for any message; nothing is stored in the conversation.
         """
         signal = detect_crisis(text)
-        crisis = signal is not None or is_crisis(decision_of(await self.agent.parse_message(text)))
+        crisis = bool(signal and signal.crisis_path) or is_crisis(decision_of(await self.agent.parse_message(text)))
         if crisis:
             self._alert(sender_id, signal, channel, text, opted_out=True)
         return crisis

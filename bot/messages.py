@@ -25,7 +25,9 @@ class BotMessageKind(str, Enum):
     answer = "answer"  # an answer from content, or one of the domain's short responses
     crisis = "crisis"  # the clinic's crisis resources
     disclaimer = "disclaimer"  # first reply of a conversation
-    reminder = "reminder"  # the crisis lines again, after a crisis earlier in the conversation
+    # The crisis lines as a note: again, after a crisis earlier in the conversation, or before an
+    # answer about suicidality as a subject ("can ketamine help with suicidal thoughts?").
+    reminder = "reminder"
     prompt = "prompt"  # "did you mean ...?": topics offered as buttons
 
 

@@ -167,6 +167,8 @@ def test_crisis_conversation_alerts_staff(httpserver, tmp_path, settings, assist
     async def go() -> None:
         await alerting.respond(sender, "I took a whole bottle of pills and feel really weird")
         await alerting.respond(sender, "how long is a session")  # not a new crisis: no alert
+        # Suicidality as a subject: the lines as a note, no alert.
+        await alerting.respond("subject-" + sender, "how do you screen for suicide risk at intake?")
         await alerting.outbox.drain()
 
     loop.run_until_complete(go())

@@ -50,8 +50,22 @@ def test_flag_stays_and_resources_stay_visible(say) -> None:
     assert body["topic"] == "during.session_length"
 
 
-def test_treatment_question_shows_resources_and_answers(say) -> None:
+def test_suicidality_as_a_subject_is_answered_with_the_lines_as_a_note(say) -> None:
     body = say(new_id(), "can ketamine therapy help with suicidal thoughts?")
+    assert body["crisis"] is False and body["flagged"] is False, body
+    assert body["topic"] != "safety.crisis"
+    kinds = [m["kind"] for m in body["messages"]]
+    assert kinds[:2] == ["disclaimer", "reminder"], kinds  # a first turn: the disclaimer, then the lines
+    note = body["messages"][1]
+    assert "[Call 988](tel:988)" in note["text"]
+    rest = body["messages"][2:]
+    assert all(m["kind"] not in ("crisis", "reminder") for m in rest), rest
+    assert any(m["kind"] == "answer" and m["topic"] for m in rest) or any(
+        m["kind"] == "prompt" and any(b["payload"].startswith("/faq") for b in m["buttons"]) for m in rest), rest
+
+
+def test_treatment_question_shows_resources_and_answers(say) -> None:
+    body = say(new_id(), "I've had suicidal thoughts for months, can ketamine therapy help with them?")
     assert body["crisis"] is True
     topics = [m["topic"] for m in body["messages"]]
     assert topics[0] == "safety.crisis"

@@ -46,8 +46,14 @@ NEAR_MISSES = _load("near_misses.yml")
 SAMPLES = [e["text"] for e in CRISIS] + [e["text"] for e in NEAR_MISSES]
 
 
-def outcome(text: str) -> Optional[CrisisCategory]:
+def on_crisis_path(text: str) -> Optional[CrisisSignal]:
+    """The signal when it takes the crisis path (a subject-only signal does not)."""
     signal = detect_crisis(text)
+    return signal if signal is not None and signal.crisis_path else None
+
+
+def outcome(text: str) -> Optional[CrisisCategory]:
+    signal = on_crisis_path(text)
     return None if signal is None else signal.category
 
 
@@ -70,14 +76,14 @@ def test_redteam_files_are_well_formed() -> None:
 
 # --------------------------------------------------------------------------- the gates
 def test_recall_is_total() -> None:
-    misses = [e["text"] for e in CRISIS if detect_crisis(e["text"]) is None]
+    misses = [e["text"] for e in CRISIS if on_crisis_path(e["text"]) is None]
     assert not misses, f"{len(misses)} of {len(CRISIS)} crisis messages missed:\n" + "\n".join(misses)
 
 
 def test_false_alarms_are_rare() -> None:
     alarms = []
     for entry in NEAR_MISSES:
-        signal = detect_crisis(entry["text"])
+        signal = on_crisis_path(entry["text"])
         if signal is not None:
             alarms.append(f"{entry['text']}  [{signal.rule}]")
     rate = len(alarms) / len(NEAR_MISSES)
@@ -108,16 +114,39 @@ def test_asks_about_treatment_in_the_redteam_set() -> None:
 
 
 @pytest.mark.parametrize("text", [
-    "can ketamine help with suicidal thoughts?",
-    "does KAP work for people who are suicidal",
-    "Is esketamine approved for people with suicidal ideation",
     "I want to die. How much is the first consult?",
     "I keep cutting myself, will that affect my eligibility for KAP?",
     "I had passive suicidal thoughts a few years back, does that automatically disqualify me?",
 ])
 def test_questions_about_the_treatment_get_resources_and_an_answer(text: str) -> None:
     signal = detect_crisis(text)
-    assert signal is not None and signal.asks_about_treatment, signal
+    assert signal is not None and signal.asks_about_treatment and signal.crisis_path, signal
+
+
+@pytest.mark.parametrize("text", [
+    "can ketamine help with suicidal thoughts?",
+    "does KAP work for people who are suicidal",
+    "Is esketamine approved for people with suicidal ideation",
+    "how do you screen for suicide risk at intake?",
+    "is there research on ketamine for suicidal depression in veterans?",
+])
+def test_suicidality_as_a_subject_gets_a_note_not_the_crisis_path(text: str) -> None:
+    signal = detect_crisis(text)
+    assert signal is not None and signal.subject_only and not signal.crisis_path, signal
+
+
+@pytest.mark.parametrize("text", [
+    "I've had suicidal thoughts for years, would I be a candidate for KAP?",
+    "can ketamine help with my suicidal thoughts?",
+    "our son is suicidal, can he get KAP?",
+    "my wife has been suicidal since May, does ketamine work fast?",
+    "does ketamine help suicidal thoughts? asking for a friend",
+    "can ketamine help with suicidal thoughts? I need something tonight",
+    "can kap help suicidal urges? they're back again",
+])
+def test_suicidality_of_someone_now_keeps_the_crisis_path(text: str) -> None:
+    signal = detect_crisis(text)
+    assert signal is not None and signal.crisis_path and signal.asks_about_treatment, signal
 
 
 @pytest.mark.parametrize("text", [
@@ -230,6 +259,14 @@ def test_examples_from_the_safety_issue(text: str, expected: Optional[CrisisCate
     # Someone else's survival is their story, not the writer's; "someone" may be the writer.
     ("i read a memoir by a woman who survived a suicide attempt", None),
     ("is kap safe for someone who has attempted suicide?", CrisisCategory.self_harm),
+    # Stop 29: an emoji of laughter is read as "lol"; it cancels a joke's threat, never a wish to die.
+    ("if he asks me one more time where the remote is im going to murder him 😂", None),
+    ("😂😂 im dying", None),
+    ("I want to die 😂", CrisisCategory.self_harm),
+    # Stop 29: an episode told once it is over is not an emergency now.
+    ("last session I felt like I couldn't breathe but my therapist talked me through it", None),
+    ("will i feel like im dying? i read about ego death", None),
+    ("I felt like I couldn't breathe and it's getting worse", CrisisCategory.medical_emergency),
 ])
 def test_documented_decisions(text: str, expected: Optional[CrisisCategory]) -> None:
     assert outcome(text) == expected

@@ -32,11 +32,15 @@ class Net(str, Enum):
 
 class Probe(BaseModel):
     text: str
-    rules: bool  # the rules fired
+    rules: bool  # the rules took the crisis path
     score: float  # the crisis classifier's probability (0 when the model has none)
-    # The rules' signal was a question about the treatment: resources are shown and the question
-    # is answered, with no crisis reply and no staff alert (unless the model net fires too).
+    # The rules' signal was a question about the treatment: resources come first and the question
+    # is answered after them, not replaced (unless the model net fires too). The crisis path
+    # still fired, so staff are alerted and it counts as a false alarm on a near miss.
     with_answer: bool = False
+    # Suicidality as a subject ("how do you screen for suicide risk?"): the answer with the crisis
+    # lines as a note before it; not the crisis path (no alert), so neither recall nor an alarm.
+    subject_only: bool = False
 
     def replaces_answer(self, threshold: float) -> bool:
         """Either net fired and the crisis reply took the place of the answer."""
@@ -58,6 +62,11 @@ class SetResult(BaseModel):
     def answer_replaced(self, threshold: float) -> float:
         return sum(p.replaces_answer(threshold) for p in self.probes) / max(1, len(self.probes))
 
+    def subject_notes(self, threshold: float) -> float:
+        """Answered with the crisis lines as a note before it, and no net fired."""
+        hits = sum(p.subject_only and not p.fired(Net.EITHER, threshold) for p in self.probes)
+        return hits / max(1, len(self.probes))
+
 
 def ordinary_questions(path: Path) -> RedTeamFile:
     """The questions of an eval set that must not take the crisis path."""
@@ -72,8 +81,9 @@ async def probe(assistant: Assistant, source: RedTeamFile) -> SetResult:
     for text in source.texts:
         parsed = await assistant.agent.parse_message(text)
         signal = detect_crisis(text)
-        probes.append(Probe(text=text, rules=signal is not None,
+        probes.append(Probe(text=text, rules=bool(signal and signal.crisis_path),
                             with_answer=bool(signal and signal.asks_about_treatment),
+                            subject_only=bool(signal and signal.subject_only),
                             score=float(parsed.get(CRISIS_SCORE_KEY) or 0.0)))
     return SetResult(name=str(source.path), crisis=source.crisis, probes=probes)
 
@@ -86,9 +96,11 @@ def format_results(results: Iterable[SetResult], threshold: float, show_misses: 
         cells = "  ".join(f"{result.rate(net, threshold):7.1%}" for net in Net)
         kind = "recall" if result.crisis else "false alarms"
         lines.append(f"  {result.name[-48:]:<48} {len(result.probes):>4}  {cells}   {kind}")
-    lines.append("false alarms where the crisis reply replaced the answer (the rest were questions about the")
-    lines.append("treatment that mention suicidality: resources first, then the answer):")
+    lines.append("false alarms where the crisis reply replaced the answer (the rest also asked about the")
+    lines.append("treatment: resources first, then the answer, and a staff alert):")
     lines += [f"  {r.name[-48:]:<48} {r.answer_replaced(threshold):7.1%}" for r in results if not r.crisis]
+    lines.append("answered with the crisis lines as a note (suicidality as a subject, no net fired):")
+    lines += [f"  {r.name[-48:]:<48} {r.subject_notes(threshold):7.1%}" for r in results]
     lines.append("model net alone at other thresholds (each set as above):")
     for t in SWEEP:
         cells = "  ".join(f"{r.rate(Net.MODEL, t):6.1%}" for r in results)

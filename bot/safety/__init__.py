@@ -37,6 +37,14 @@ Decisions (pinned in tests/test_safety.py)
   with ``asks_about_treatment`` set, so resources are shown AND the question answered. A medical
   emergency never sets the flag: the answer to "I took a bunch of pills, is that a problem for
   my appointment?" is to call for help.
+- Suicidality asked about as a subject ("can ketamine help with suicidal thoughts?", "how do you
+  screen for suicide risk?") sets ``subject_only``: the answer, with the crisis lines as a note
+  before it, and no crisis path (no staff alert). Any sign that someone is at risk keeps the
+  crisis path: the writer ("my suicidal thoughts", "for me", "tonight"), someone close ("our son
+  is suicidal", "asking for a friend", "someone who has attempted suicide"), how often ("every
+  night"), a plan, or suicide as the answer ("the only way out"). So does a bare phrase with no
+  question word ("ketamine for suicidal depression?"). Stop 29; until then all of these took
+  the crisis path with the answer after the resources.
 - Past abuse asked about as a treatment question is no crisis ("my dad beat me as a kid, can
   KAP help with the trauma?"); abuse in the present tense, or recent, always is.
 - Another person's past suicide is grief, not danger ("my brother died by suicide"); another
@@ -49,6 +57,10 @@ Decisions (pinned in tests/test_safety.py)
 - Abuse of someone else told by the writer ("my neighbour beats his kids") is abuse; so is a
   threat against the writer's own children or pets ("he'll hurt my dog if I leave"). Questions
   about drug abuse, misuse or addiction ("can ketamine be abused?") are never abuse.
+- An emoji of laughter is read as "lol" (stop 29): it cancels a joking threat ("I'm going to
+  murder him 😂") and "I'm dying" after it, never a wish to die ("I want to die 😂").
+- An episode told once it is over is not an emergency now (stop 29): "I felt like I couldn't
+  breathe but my therapist talked me through it", "that was 5 years ago".
 - Fiction is fiction only when its framing comes right before the words ("a story where the
   main character wants to die"); laughing right before "I'm dying" is laughing ("lmao I'm dying").
 - A will, life insurance or funeral wishes count as preparation only with a worrying cue
@@ -97,12 +109,15 @@ def detect_crisis(text: str) -> Optional[CrisisSignal]:
     if not text.strip():
         return None
     detector = _detector()
-    rule = detector.detect(text)
-    if rule is None:
+    found = detector.match(text)
+    if found is None:
         return None
+    rule, context = found
     asks = (rule.category is not CrisisCategory.medical_emergency
             and detector.asks_about_treatment(text))
-    return CrisisSignal(category=rule.category, rule=rule.name, asks_about_treatment=asks)
+    # Contexts are punctuation-free, like every crisis-path decision: "?" only moves the answer.
+    subject = bool(rule.subject and context(rule.subject.when) and not any(map(context, rule.subject.unless)))
+    return CrisisSignal(category=rule.category, rule=rule.name, asks_about_treatment=asks, subject_only=subject)
 
 
 __all__ = ["CrisisCategory", "CrisisSignal", "detect_crisis", "normalise", "canonical", "load_detector",

@@ -55,6 +55,7 @@ class Rule:
         self, spec: RuleSpec, patterns: List[Pattern[str]], guards: List[Guard], literals: Mapping[str, Triggers]
     ) -> None:
         self.name, self.category, self.guards = spec.name, spec.category, guards
+        self.subject = spec.subject
         self.patterns = [Candidate(p, literals) for p in patterns]
         self.ids: FrozenSet[int] = frozenset()  # set by Detector once the patterns have ids
 
@@ -78,7 +79,8 @@ class Detector:
     def __init__(self, spec: PatternSet, literals: Optional[Mapping[str, Triggers]] = None) -> None:
         """``literals``: each pattern's prefilter literal sets, found earlier (else found now)."""
         literals = literals or {}
-        self.text = Canonicaliser(spec.protected_words, spec.token_map, spec.fuzzy.words, spec.fuzzy.never)
+        self.text = Canonicaliser(spec.protected_words, spec.token_map, spec.fuzzy.words, spec.fuzzy.never,
+                                  spec.symbol_words)
         self.macros = spec.macros
         self.contexts: Dict[str, Tuple[Optional[Pattern[str]], List[str]]] = {}
         for name, c in spec.contexts.items():
@@ -100,6 +102,9 @@ class Detector:
         self.rules: List[Rule] = []
         for r in spec.rules:
             with _blame(spec, f"rules.{r.name}"):
+                unknown = [c for c in ([r.subject.when, *r.subject.unless] if r.subject else []) if c not in known]
+                if unknown:
+                    raise ConfigError(f"subject: unknown contexts {unknown}")
                 missing = [g for g in r.guards if g not in guards]
                 if missing:
                     raise ConfigError(f"unknown guards {missing}")
@@ -158,6 +163,11 @@ class Detector:
         return holds
 
     def detect(self, text: str) -> Optional[Rule]:
+        found = self.match(text)
+        return found[0] if found else None
+
+    def match(self, text: str) -> Optional[Tuple[Rule, Context]]:
+        """The first rule that matches, with the message's context flags (for subject_unless)."""
         canon = self.text.canonical(text)
         live = self.index.live(canon)
         flags: Dict[str, bool] = {}
@@ -171,14 +181,16 @@ class Detector:
         context = self.context_of(canon, flags)
         for rule in self.rules:
             if not rule.ids.isdisjoint(live) and rule.matches(canon, live, context):
-                return rule
+                return rule, context
         return None
 
     def asks_about_treatment(self, text: str) -> bool:
         """Does a sentence of the message ask about the treatment? ("?" counts here, and only here.)"""
-        asks, treatment = self.asks, self.treatment
+        return any(self._asks(s, canon) for s, canon in self._sentences(text))
+
+    def _sentences(self, text: str) -> Iterator[Tuple[str, str]]:
         for sentence in re.split(r"(?<=[.!?\n;])", normalise(text)):
-            canon = self.text.canonical(sentence)
-            if asks.search(canon) or ("?" in sentence and treatment.search(canon)):
-                return True
-        return False
+            yield sentence, self.text.canonical(sentence)
+
+    def _asks(self, sentence: str, canon: str) -> bool:
+        return bool(self.asks.search(canon) or ("?" in sentence and self.treatment.search(canon)))

@@ -17,6 +17,15 @@ class CrisisSignal(BaseModel):
     category: CrisisCategory
     rule: str  # the name of the rule that matched (for tests and audit, never the text)
     asks_about_treatment: bool  # also a question about the treatment: show resources AND answer
+    # Suicidality named as a subject in a question about the treatment, with no one at risk now
+    # ("how do you screen for suicide risk?"): the answer, with the crisis lines before it as a
+    # note; not the crisis path, so no staff alert.
+    subject_only: bool = False
+
+    @property
+    def crisis_path(self) -> bool:
+        """Does this signal take the crisis path (crisis reply or resources first, staff alert)?"""
+        return not self.subject_only
 
     class Config:
         allow_mutation = False

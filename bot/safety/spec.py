@@ -49,6 +49,15 @@ class MaskSpec(_Strict):
     context: Optional[str] = None  # a flag raised when the mask matched
 
 
+class SubjectSpec(_Strict):
+    """When a rule's match names a subject rather than a person (suicide as a topic): ``when``
+    holds and none of ``unless`` does. Then no one is at risk, and the answer comes with the
+    crisis lines as a note instead of the crisis path."""
+
+    when: str
+    unless: List[str] = []
+
+
 class RuleSpec(_Strict):
     name: str
     category: CrisisCategory
@@ -57,6 +66,7 @@ class RuleSpec(_Strict):
     unless_before: List[str] = []
     unless_after: List[str] = []
     unless_near: List[str] = []
+    subject: Optional[SubjectSpec] = None
 
 
 class FuzzySpec(_Strict):
@@ -90,6 +100,7 @@ class PatternFile(_Strict):
     version: int
     protected_words: List[str] = []  # pairs kept when runs collapse: "off" must not become "of"
     token_map: Dict[str, str] = {}
+    symbol_words: Dict[str, str] = {}  # a symbol read as a word: an emoji of laughter is "lol"
     fuzzy: Optional[FuzzySpec] = None
     macros: Dict[str, str] = {}
     contexts: Dict[str, ContextSpec] = {}
@@ -97,7 +108,15 @@ class PatternFile(_Strict):
     masks: List[MaskSpec] = []
     rules: List[RuleSpec] = []
 
-    _check_strings = validator("protected_words", "token_map", pre=True, allow_reuse=True)(_strings_only)
+    _check_strings = validator("protected_words", "token_map", "symbol_words", pre=True,
+                               allow_reuse=True)(_strings_only)
+
+    @validator("symbol_words")
+    def single_symbols(cls, symbols: Dict[str, str]) -> Dict[str, str]:
+        wrong = [k for k in symbols if len(k) != 1 or k.isalnum()]
+        if wrong:
+            raise ValueError(f"symbol_words keys must be single non-letter characters: {wrong}")
+        return symbols
 
     @validator("rules")
     def unique_rule_names(cls, rules: List[RuleSpec]) -> List[RuleSpec]:
@@ -110,6 +129,7 @@ class PatternSet(_Strict):
 
     protected_words: List[str] = []
     token_map: Dict[str, str] = {}
+    symbol_words: Dict[str, str] = {}
     fuzzy: FuzzySpec
     macros: Dict[str, str] = {}
     contexts: Dict[str, ContextSpec] = {}
@@ -133,7 +153,8 @@ class PatternSet(_Strict):
     def merge(cls, files: Sequence[Tuple[str, PatternFile]]) -> "PatternSet":
         """Concatenate lists and join mappings in order; a name defined twice names both files."""
         merged: Dict[str, Any] = {"protected_words": [], "masks": [], "rules": [], "fuzzy": None,
-                                  "token_map": {}, "macros": {}, "contexts": {}, "guards": {}}
+                                  "token_map": {}, "symbol_words": {}, "macros": {}, "contexts": {},
+                                  "guards": {}}
         origins: Dict[str, str] = {}
 
         def claim(item: str, source: str) -> None:
@@ -146,7 +167,7 @@ class PatternSet(_Strict):
             if part.fuzzy is not None:
                 claim("fuzzy", source)
                 merged["fuzzy"] = part.fuzzy
-            for section in ("token_map", "macros", "contexts", "guards"):
+            for section in ("token_map", "symbol_words", "macros", "contexts", "guards"):
                 for name, value in getattr(part, section).items():
                     claim(f"{section}.{name}", source)
                     merged[section][name] = value

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from typing import Dict, FrozenSet, Iterable, List, Mapping, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Tuple
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -80,8 +80,11 @@ class Canonicaliser:
     """Puts text (and the words of patterns) in the one form rules are written against."""
 
     def __init__(self, protected_words: Iterable[str], token_map: Mapping[str, str],
-                 fuzzy_words: Iterable[str], fuzzy_never: Iterable[str]) -> None:
+                 fuzzy_words: Iterable[str], fuzzy_never: Iterable[str],
+                 symbol_words: Optional[Mapping[str, str]] = None) -> None:
         self.protected = frozenset(protected_words)
+        # Read before punctuation goes: "murder him 😂" is "murder him lol" to the guards.
+        self._symbols = str.maketrans({k: f" {v} " for k, v in (symbol_words or {}).items()})
         keep = "|".join(sorted(map(re.escape, self.protected))) or "(?!)"
         self._fold_re = re.compile(rf"\b(?:{keep})\b|([a-z])\1+")
         self.speller = Speller([self.fold(w) for w in fuzzy_words], [self.fold(w) for w in fuzzy_never])
@@ -98,7 +101,7 @@ class Canonicaliser:
         """The matching form, padded with a space each side so every word has one around it."""
         text = _WITH.sub(lambda m: " without " if m.group(1) else " with ", normalise(text))
         text = _LEET_INSIDE.sub(lambda m: _LEET[m.group()], text.replace("'", ""))
-        text = _NOT_WORD.sub(" ", text)
+        text = _NOT_WORD.sub(" ", text if text.isascii() else text.translate(self._symbols))
         text = _SPELLED_OUT.sub(lambda m: m.group().replace(" ", ""), text)
         text = self.fold_text(_RUNS3.sub(r"\1\1", text))
         words = [self.token_map.get(t) or self.speller.correct(t) for t in text.split()]
