@@ -267,6 +267,13 @@ def test_examples_from_the_safety_issue(text: str, expected: Optional[CrisisCate
     ("last session I felt like I couldn't breathe but my therapist talked me through it", None),
     ("will i feel like im dying? i read about ego death", None),
     ("I felt like I couldn't breathe and it's getting worse", CrisisCategory.medical_emergency),
+    # Stop 29: families the writers showed missing, and their look-alikes.
+    ("sat with the barrel under my chin again tonight", CrisisCategory.self_harm),
+    ("my husband put a gun to my head last night", CrisisCategory.abuse),
+    ("dad's drunk and hitting my little sister", CrisisCategory.abuse),
+    ("every morning I wake up disappointed that I did", CrisisCategory.self_harm),
+    ("the dog ate my prep sheet so I'm going to strangle her", None),
+    ("I stab myself with insulin pens four times a day, how does fasting work?", None),
 ])
 def test_documented_decisions(text: str, expected: Optional[CrisisCategory]) -> None:
     assert outcome(text) == expected
