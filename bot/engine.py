@@ -157,7 +157,7 @@ class Assistant:
         """``metadata`` is the client's, as Rasa's channels take it: stored with the user's
         message (``tracker.latest_message.metadata``) for actions to read."""
         signal = detect_crisis(text)
-        urgent = bool(signal and signal.crisis_path and not signal.asks_about_treatment)
+        urgent = bool(signal and signal.replaces_answer)
         reply: Optional[Reply] = None
         try:
             async with self.agent.lock_store.lock(sender_id):
@@ -186,7 +186,7 @@ class Assistant:
         """One message, answered and stored: the crisis rules' reply, or the model's turn."""
         processor = self.agent.processor
         fallback = False
-        if signal and signal.crisis_path and not signal.asks_about_treatment:
+        if signal and signal.replaces_answer:
             tracker = await processor.fetch_tracker_and_update_session(sender_id)
             first_turn, was_flagged = self._turn_state(tracker, before=True)
             messages = [self._crisis_message()]

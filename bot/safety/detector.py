@@ -167,7 +167,7 @@ class Detector:
         return found[0] if found else None
 
     def match(self, text: str) -> Optional[Tuple[Rule, Context]]:
-        """The first rule that matches, with the message's context flags (for subject_unless)."""
+        """The first rule that matches, with the message's context flags (for the rule's subject)."""
         canon = self.text.canonical(text)
         live = self.index.live(canon)
         flags: Dict[str, bool] = {}
@@ -186,11 +186,9 @@ class Detector:
 
     def asks_about_treatment(self, text: str) -> bool:
         """Does a sentence of the message ask about the treatment? ("?" counts here, and only here.)"""
-        return any(self._asks(s, canon) for s, canon in self._sentences(text))
-
-    def _sentences(self, text: str) -> Iterator[Tuple[str, str]]:
+        asks, treatment = self.asks, self.treatment
         for sentence in re.split(r"(?<=[.!?\n;])", normalise(text)):
-            yield sentence, self.text.canonical(sentence)
-
-    def _asks(self, sentence: str, canon: str) -> bool:
-        return bool(self.asks.search(canon) or ("?" in sentence and self.treatment.search(canon)))
+            canon = self.text.canonical(sentence)
+            if asks.search(canon) or ("?" in sentence and treatment.search(canon)):
+                return True
+        return False

@@ -27,6 +27,11 @@ class CrisisSignal(BaseModel):
         """Does this signal take the crisis path (crisis reply or resources first, staff alert)?"""
         return not self.subject_only
 
+    @property
+    def replaces_answer(self) -> bool:
+        """The crisis reply alone: the crisis path, and no question about the treatment to answer."""
+        return self.crisis_path and not self.asks_about_treatment
+
     class Config:
         allow_mutation = False
         extra = "forbid"
