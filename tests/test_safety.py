@@ -129,6 +129,10 @@ def test_questions_about_the_treatment_get_resources_and_an_answer(text: str) ->
     "Is esketamine approved for people with suicidal ideation",
     "how do you screen for suicide risk at intake?",
     "is there research on ketamine for suicidal depression in veterans?",
+    # Stop 30: a piece of work about suicidality, and screening for self-harm or thoughts of death.
+    "doing a dissertation on suicide prevention, does KAP have any trial data?",
+    "will they ask me about self harm at the intake assessment?",
+    "the screening form has a question about being better off dead, why do you ask that?",
 ])
 def test_suicidality_as_a_subject_gets_a_note_not_the_crisis_path(text: str) -> None:
     signal = detect_crisis(text)
@@ -143,6 +147,8 @@ def test_suicidality_as_a_subject_gets_a_note_not_the_crisis_path(text: str) -> 
     "does ketamine help suicidal thoughts? asking for a friend",
     "can ketamine help with suicidal thoughts? I need something tonight",
     "can kap help suicidal urges? they're back again",
+    "they ask about self harm at intake, and I've been cutting again, will that rule me out?",
+    "will you ask about suicide at screening? because I am suicidal right now",
 ])
 def test_suicidality_of_someone_now_keeps_the_crisis_path(text: str) -> None:
     signal = detect_crisis(text)
@@ -274,6 +280,15 @@ def test_examples_from_the_safety_issue(text: str, expected: Optional[CrisisCate
     ("every morning I wake up disappointed that I did", CrisisCategory.self_harm),
     ("the dog ate my prep sheet so I'm going to strangle her", None),
     ("I stab myself with insulin pens four times a day, how does fasting work?", None),
+    # Stop 30: reasons that make a plan ordinary, and where they stop.
+    ("burning myself out with two jobs, are evening sessions possible?", None),
+    ("giving my records away because we're moving to a smaller flat", None),
+    ("my mum thinks I'm decluttering but I'm giving my records away so it's easy for everyone after",
+     CrisisCategory.self_harm),
+    ("got my affairs in order at 72, will and power of attorney done, does the clinic need a copy?", None),
+    ("my affairs are in order and the pills are in the drawer", CrisisCategory.self_harm),
+    ("my cousin keeps stealing my chargers, I swear I'll strangle him", None),
+    ("my sister was suicidal at 19, she's 30 now and thriving", None),
 ])
 def test_documented_decisions(text: str, expected: Optional[CrisisCategory]) -> None:
     assert outcome(text) == expected
