@@ -133,6 +133,7 @@ def test_questions_about_the_treatment_get_resources_and_an_answer(text: str) ->
     "doing a dissertation on suicide prevention, does KAP have any trial data?",
     "will they ask me about self harm at the intake assessment?",
     "the screening form has a question about being better off dead, why do you ask that?",
+    "we run suicide prevention training at work, is KAP something you would suggest for staff?",
 ])
 def test_suicidality_as_a_subject_gets_a_note_not_the_crisis_path(text: str) -> None:
     signal = detect_crisis(text)
@@ -289,6 +290,15 @@ def test_examples_from_the_safety_issue(text: str, expected: Optional[CrisisCate
     ("my affairs are in order and the pills are in the drawer", CrisisCategory.self_harm),
     ("my cousin keeps stealing my chargers, I swear I'll strangle him", None),
     ("my sister was suicidal at 19, she's 30 now and thriving", None),
+    ("does ketamine get abused much at festivals?", None),
+    ("I keep getting abused by my stepdad", CrisisCategory.abuse),
+    ("wrote goodbye cards for the whole ward when I moved trusts", None),
+    ("wrote goodbye letters to my kids when I closed the shop and now I am ready", CrisisCategory.self_harm),
+    ("since my brother's suicide I just want to join him", CrisisCategory.self_harm),
+    ("my husband is at the pub and I want to join him after my session", None),
+    ("I used to self harm, I have scars but no urges, will that matter?", None),
+    ("I feel like a burden on my wife with all the driving to sessions", None),
+    ("I feel like a burden on my wife and kids", CrisisCategory.self_harm),
 ])
 def test_documented_decisions(text: str, expected: Optional[CrisisCategory]) -> None:
     assert outcome(text) == expected

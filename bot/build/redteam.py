@@ -99,7 +99,7 @@ def format_results(results: Iterable[SetResult], threshold: float, show_misses: 
     lines.append("false alarms where the crisis reply replaced the answer (the rest also asked about the")
     lines.append("treatment: resources first, then the answer, and a staff alert):")
     lines += [f"  {r.name[-48:]:<48} {r.answer_replaced(threshold):7.1%}" for r in results if not r.crisis]
-    lines.append("answered with the crisis lines as a note (suicidality as a subject, no net fired):")
+    lines.append("answered with the crisis lines as a note (asked about as a subject, no net fired):")
     lines += [f"  {r.name[-48:]:<48} {r.subject_notes(threshold):7.1%}" for r in results]
     lines.append("model net alone at other thresholds (each set as above):")
     for t in SWEEP:

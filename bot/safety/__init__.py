@@ -45,6 +45,9 @@ Decisions (pinned in tests/test_safety.py)
   night"), a plan, or suicide as the answer ("the only way out"). So does a bare phrase with no
   question word ("ketamine for suicidal depression?"). Stop 29; until then all of these took
   the crisis path with the answer after the resources.
+  Stop 30: the same for a piece of work about suicidality ("my dissertation on suicide
+  prevention") and for screening questions about self-harm or thoughts of death ("will I be
+  asked about self harm at intake?"), unless the writer says they are harming themselves now.
 - Past abuse asked about as a treatment question is no crisis ("my dad beat me as a kid, can
   KAP help with the trauma?"); abuse in the present tense, or recent, always is.
 - Another person's past suicide is grief, not danger ("my brother died by suicide"); another

@@ -17,9 +17,10 @@ class CrisisSignal(BaseModel):
     category: CrisisCategory
     rule: str  # the name of the rule that matched (for tests and audit, never the text)
     asks_about_treatment: bool  # also a question about the treatment: show resources AND answer
-    # Suicidality named as a subject in a question about the treatment, with no one at risk now
-    # ("how do you screen for suicide risk?"): the answer, with the crisis lines before it as a
-    # note; not the crisis path, so no staff alert.
+    # Suicidality, self-harm or thoughts of death named as a subject (a question about the
+    # treatment, screening, a piece of work), with no one at risk now ("how do you screen for
+    # suicide risk?"): the answer, with the crisis lines before it as a note; not the crisis
+    # path, so no staff alert.
     subject_only: bool = False
 
     @property
