@@ -299,6 +299,11 @@ def test_examples_from_the_safety_issue(text: str, expected: Optional[CrisisCate
     ("I used to self harm, I have scars but no urges, will that matter?", None),
     ("I feel like a burden on my wife with all the driving to sessions", None),
     ("I feel like a burden on my wife and kids", CrisisCategory.self_harm),
+    ("my pills are counted out in the weekly organiser, do I take them on session day?", None),
+    ("my pills are counted out on the bed next to me", CrisisCategory.self_harm),
+    ("dad died before I could get there and I never got to say goodbye", None),
+    ("gave away my stuff before we emigrate next month, can I do KAP abroad?", None),
+    ("I haven't self harmed in like 10 years, does the assessment ask?", None),
 ])
 def test_documented_decisions(text: str, expected: Optional[CrisisCategory]) -> None:
     assert outcome(text) == expected
