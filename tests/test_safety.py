@@ -134,6 +134,7 @@ def test_questions_about_the_treatment_get_resources_and_an_answer(text: str) ->
     "will they ask me about self harm at the intake assessment?",
     "the screening form has a question about being better off dead, why do you ask that?",
     "we run suicide prevention training at work, is KAP something you would suggest for staff?",
+    "the better off dead question on the PHQ-9 always throws me, why is it on the form?",
 ])
 def test_suicidality_as_a_subject_gets_a_note_not_the_crisis_path(text: str) -> None:
     signal = detect_crisis(text)
@@ -304,6 +305,10 @@ def test_examples_from_the_safety_issue(text: str, expected: Optional[CrisisCate
     ("dad died before I could get there and I never got to say goodbye", None),
     ("gave away my stuff before we emigrate next month, can I do KAP abroad?", None),
     ("I haven't self harmed in like 10 years, does the assessment ask?", None),
+    ("writing a short story where the main character's dad hits her, too dark for school?", None),
+    ("my dad hits me when he drinks", CrisisCategory.abuse),
+    ("took my old stash of pills to the pharmacy take-back today", None),
+    ("I have a stash of pills in my sock drawer", CrisisCategory.self_harm),
 ])
 def test_documented_decisions(text: str, expected: Optional[CrisisCategory]) -> None:
     assert outcome(text) == expected
