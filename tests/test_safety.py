@@ -135,6 +135,7 @@ def test_questions_about_the_treatment_get_resources_and_an_answer(text: str) ->
     "the screening form has a question about being better off dead, why do you ask that?",
     "we run suicide prevention training at work, is KAP something you would suggest for staff?",
     "the better off dead question on the PHQ-9 always throws me, why is it on the form?",
+    "is ketamine studied for suicide prevention? my friend says the suicide rate in her job is high",
 ])
 def test_suicidality_as_a_subject_gets_a_note_not_the_crisis_path(text: str) -> None:
     signal = detect_crisis(text)
@@ -309,6 +310,11 @@ def test_examples_from_the_safety_issue(text: str, expected: Optional[CrisisCate
     ("my dad hits me when he drinks", CrisisCategory.abuse),
     ("took my old stash of pills to the pharmacy take-back today", None),
     ("I have a stash of pills in my sock drawer", CrisisCategory.self_harm),
+    ("mum is in hospice and the family is gathering to say goodbye this weekend", None),
+    ("said goodbye to my kids, they will be better off", CrisisCategory.self_harm),
+    ("ten years ago I tried to end my life, I'm in a completely different place now", None),
+    ("I'm killing myself with overtime, are evening appointments available?", None),
+    ("writing a novel about a priest who wants to die, could I interview a therapist?", None),
 ])
 def test_documented_decisions(text: str, expected: Optional[CrisisCategory]) -> None:
     assert outcome(text) == expected
