@@ -315,6 +315,12 @@ def test_examples_from_the_safety_issue(text: str, expected: Optional[CrisisCate
     ("ten years ago I tried to end my life, I'm in a completely different place now", None),
     ("I'm killing myself with overtime, are evening appointments available?", None),
     ("writing a novel about a priest who wants to die, could I interview a therapist?", None),
+    # Crises that first drafts of stop 30's guards swallowed ("goodbye do" as a leaving do; a
+    # drug that "gets abused" after "use it").
+    ("wrote goodbye letters to everyone. Do you do refunds for the sessions I will not need?",
+     CrisisCategory.self_harm),
+    ("he's holding his gun saying if I leave he'll use it. I'm locked in the bedroom with the baby",
+     CrisisCategory.abuse),
 ])
 def test_documented_decisions(text: str, expected: Optional[CrisisCategory]) -> None:
     assert outcome(text) == expected
