@@ -42,6 +42,7 @@ def test_core_strips_filler_but_keeps_the_question() -> None:
     assert core("so is it legal in canada") != core("is it legal")
     assert contains("How Do I Get Started With Ketamine Therapy?", "how do i get started")
     assert not contains("how do i forget it", "how do i get")
+    assert contains("do i have to stop my antidepressants before kap", "do i have to stop my antidepressant")
 
 
 def clauses(text: str) -> List[str]:
@@ -68,7 +69,11 @@ CONTAINED_FROM_WORDS = 4
 
 
 def contains(example: str, text: str) -> bool:
-    return f" {text} " in f" {normalise(example)} "
+    """``text`` inside ``example`` from a word start, allowing an ending on its last word: the
+    measured "do I have to stop my antidepressant" hides in "...my antidepressants before kap"."""
+    padded = f" {normalise(example)} "
+    start = padded.find(f" {text}")  # the cheap test first: this runs for every pair
+    return start >= 0 and re.search(rf" {re.escape(text)}[a-z]{{0,3}} ", padded[start:]) is not None
 
 
 def leaked(texts: Set[str], whole_words: bool = True) -> List[str]:
