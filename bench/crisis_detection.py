@@ -2,8 +2,10 @@
 
 Run with `make bench`. The rules (bot/safety/) run on every message before the model;
 the model net (bot/nlu/crisis_classifier.py) runs inside the NLU parse, on features the
-pipeline computed anyway, so its cost is the logistic regression alone. Messages are
-the tuning red-team sets plus the bench's everyday questions.
+pipeline computed anyway: a logistic regression for every message, and the fine-tuned
+encoder's pass (bot/nlu/encoder_tuning.py) for the few the regression scores from
+``confirm_from``. Figures for the bench's everyday questions and for the tuning red-team
+sets (half of them crises, so most take the tuned pass), each apart.
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Callable, List
+from typing import Callable, Dict, List, Tuple
 
 import yaml
 
@@ -24,8 +26,8 @@ from bot.safety import detect_crisis, warm_up  # noqa: E402
 REPEATS = 5
 
 
-def messages() -> List[str]:
-    texts = list(MESSAGES)
+def red_team() -> List[str]:
+    texts: List[str] = []
     for name in ("crisis.yml", "near_misses.yml"):
         texts += [str(e["text"]) for e in yaml.safe_load((ROOT / "tests" / "redteam" / name).read_text())]
     return texts
@@ -44,12 +46,13 @@ def per_message_us(check: Callable[[str], object], texts: List[str]) -> List[flo
 def describe(name: str, samples: List[float]) -> str:
     ordered = sorted(samples)
     p99 = ordered[int(0.99 * (len(ordered) - 1))]
-    return (f"{name:<28} mean {statistics.fmean(ordered):7.1f} us   p50 {statistics.median(ordered):7.1f} us"
+    return (f"{name:<32} mean {statistics.fmean(ordered):7.1f} us   p50 {statistics.median(ordered):7.1f} us"
             f"   p99 {p99:7.1f} us   max {ordered[-1]:7.1f} us   (n={len(ordered)})")
 
 
-def model_net_us(texts: List[str]) -> List[float]:
-    """Time the classifier's own step while the real model parses each message."""
+def model_net_us(groups: Dict[str, List[str]]) -> Dict[str, Tuple[List[float], int]]:
+    """Time the classifier's own step while the real model parses each message; with how
+    many messages of each group the tuned encoder read."""
     import asyncio
 
     from rasa.core.agent import Agent
@@ -65,9 +68,19 @@ def model_net_us(texts: List[str]) -> List[float]:
     node = next((n for n in nodes if isinstance(n._component, CrisisClassifier)), None)  # noqa: SLF001
     if node is None:
         print("this model has no crisis classifier")
-        return []
+        return {}
     samples: List[float] = []
+    confirmed: List[str] = []
     step = node._fn  # noqa: SLF001 - the graph calls this with the component and the messages
+    tuned = node._component.tuned  # noqa: SLF001
+    if tuned is not None:
+        scores = tuned.scores
+
+        def counted(texts: List[str]) -> object:
+            confirmed.extend(texts)
+            return scores(texts)
+
+        tuned.scores = counted
 
     def timed(*args: object, **kwargs: object) -> object:
         started = time.perf_counter()
@@ -77,23 +90,29 @@ def model_net_us(texts: List[str]) -> List[float]:
 
     node._fn = timed  # noqa: SLF001
 
-    async def parse_all() -> None:
+    async def parse_all(texts: List[str]) -> None:
         for _ in range(REPEATS):
             for text in texts:
                 await agent.parse_message(text)
 
-    asyncio.run(parse_all())
-    return samples
+    results = {}
+    for name, texts in groups.items():
+        samples.clear()
+        confirmed.clear()
+        asyncio.run(parse_all(texts))
+        results[name] = (list(samples), len(confirmed) // REPEATS)
+    return results
 
 
 def main() -> None:
-    texts = messages()
+    groups = {"everyday questions": list(MESSAGES), "red team": red_team()}
     warm_up()
-    print(f"crisis check, {len(texts)} messages x {REPEATS}:")
-    print(describe("rules (detect_crisis)", per_message_us(detect_crisis, texts)))
-    model = model_net_us(texts)
-    if model:
-        print(describe("model net (classifier step)", model))
+    print(f"crisis check, each message x {REPEATS}:")
+    for name, texts in groups.items():
+        print(describe(f"rules, {name}", per_message_us(detect_crisis, texts)))
+    for name, (samples, confirmed) in model_net_us(groups).items():
+        print(describe(f"model net, {name}", samples)
+              + f"   tuned encoder read {confirmed} of {len(groups[name])}")
 
 
 if __name__ == "__main__":

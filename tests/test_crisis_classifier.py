@@ -8,6 +8,7 @@ import pytest
 import yaml
 from rasa.shared.importers.importer import TrainingDataImporter
 
+from bot.nlu.confidence import configured_thresholds
 from bot.nlu.crisis_classifier import CrisisClassifier, CrisisConfig
 from tests.paths import PROJECT_DIR
 
@@ -72,3 +73,12 @@ def test_a_changed_list_changes_the_fingerprint(tmp_path, monkeypatch) -> None:
     assert changed != before
     (tmp_path / "own.yml").write_text("crisis_net: {crisis: true, texts: [going to end it tomorrow]}\n")
     assert CrisisClassifier.fingerprint_addon(config) != changed
+
+
+def test_the_tuned_encoder_runs_for_every_message_that_could_reach_the_threshold() -> None:
+    """Below ``confirm_from`` the tuned encoder does not run and counts as 0: the score is at
+    most (1 + confirm_from) / 2 had it run. That is only safe when the crisis threshold is at
+    or above that."""
+    configured = _configured()
+    assert configured.tuning is not None and configured.sentence_model
+    assert (1 + configured.confirm_from) / 2 <= configured_thresholds(PROJECT_DIR / "config.yml").crisis

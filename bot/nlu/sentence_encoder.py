@@ -15,9 +15,10 @@ result against the model's published similarities.
 """
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 from pydantic import BaseModel
@@ -46,16 +47,18 @@ class SentenceEncoder:
     """all-MiniLM-L6-v2: texts in, unit vectors of 384 floats out."""
 
     def __init__(self, model_dir: Path) -> None:
-        try:
-            self.config = BertConfig.parse_file(model_dir / CONFIG)
-            weights = load_file(str(model_dir / WEIGHTS))
-            self.tokenizer = Tokenizer.from_file(str(model_dir / TOKENIZER))
-        except (OSError, ValueError, json.JSONDecodeError) as exc:
-            raise ModelError(f"sentence model in {model_dir} is missing or broken ({exc}); run 'kapbot build'") from exc
+        self.config, weights, self.tokenizer = load_published(model_dir)
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.enable_padding()  # to the longest message of a batch, not to 128
         self.dimensions = self.config.hidden_size
         self._w = _prepare(weights, self.config.num_hidden_layers)
+
+    def with_weights(self, replaced: Dict[str, np.ndarray]) -> "SentenceEncoder":
+        """The same model with some of its published weights replaced (a fine-tuned copy,
+        bot/nlu/encoder_tuning.py); the rest, the word embeddings above all, are shared."""
+        tuned = copy.copy(self)
+        tuned._w = {**self._w, **_prepare(replaced, self.config.num_hidden_layers)}
+        return tuned
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """One row per text; similar meanings have a large dot product."""
@@ -102,23 +105,37 @@ class SentenceEncoder:
         return normalised * self._w[name + ".weight"] + self._w[name + ".bias"]
 
 
+def load_published(model_dir: Path) -> Tuple[BertConfig, Dict[str, np.ndarray], Tokenizer]:
+    """The model's settings, its weights as published (PyTorch's layout) and its tokenizer."""
+    try:
+        config = BertConfig.parse_file(model_dir / CONFIG)
+        weights = load_file(str(model_dir / WEIGHTS))
+        tokenizer = Tokenizer.from_file(str(model_dir / TOKENIZER))
+    except (OSError, ValueError, json.JSONDecodeError) as exc:
+        raise ModelError(f"sentence model in {model_dir} is missing or broken ({exc}); run 'kapbot build'") from exc
+    return config, weights, tokenizer
+
+
 def _dense(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
     flat = x.reshape(-1, x.shape[-1]) @ weight + bias  # 2-D: one BLAS call
     return flat.reshape(x.shape[:-1] + (weight.shape[1],))
 
 
 def _prepare(weights: Dict[str, np.ndarray], layers: int) -> Dict[str, np.ndarray]:
-    """Weights laid out for ``x @ W``: transposed once, query/key/value joined in one matrix."""
-    w = {
-        "word": weights["embeddings.word_embeddings.weight"],
-        "position": weights["embeddings.position_embeddings.weight"],
-        "token_type": weights["embeddings.token_type_embeddings.weight"][0],
-    }
+    """Weights laid out for ``x @ W``: transposed once, query/key/value joined in one matrix.
+    Those of ``weights`` only: a fine-tuned copy replaces the layers and keeps the embeddings."""
+    w: Dict[str, np.ndarray] = {}
+    if "embeddings.word_embeddings.weight" in weights:
+        w["word"] = weights["embeddings.word_embeddings.weight"]
+        w["position"] = weights["embeddings.position_embeddings.weight"]
+        w["token_type"] = weights["embeddings.token_type_embeddings.weight"][0]
     for name, value in weights.items():
         if name.endswith("LayerNorm.weight") or name.endswith("LayerNorm.bias"):
             w[name] = value
     for i in range(layers):
         p = f"encoder.layer.{i}."
+        if p + "attention.self.query.weight" not in weights:
+            continue
         parts = [p + f"attention.self.{part}" for part in ("query", "key", "value")]
         w[p + "qkv.weight"] = np.ascontiguousarray(np.concatenate([weights[n + ".weight"] for n in parts]).T)
         w[p + "qkv.bias"] = np.concatenate([weights[n + ".bias"] for n in parts])

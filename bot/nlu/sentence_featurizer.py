@@ -29,8 +29,9 @@ from bot.nlu.sentence_encoder import SentenceEncoder
 _encoders: Dict[Path, SentenceEncoder] = {}
 
 
-def _encoder(model_dir: Path) -> SentenceEncoder:
-    """One encoder per process: training builds this component several times."""
+def shared_encoder(model_dir: Path) -> SentenceEncoder:
+    """One encoder per process: training builds this component several times, and the crisis
+    classifier's tuned copy shares its embeddings."""
     key = model_dir.resolve()
     if key not in _encoders:
         _encoders[key] = SentenceEncoder(key)
@@ -46,7 +47,7 @@ class SentenceFeaturizer(DenseFeaturizer, GraphComponent):
 
     def __init__(self, config: Dict[Text, Any], name: Text) -> None:
         super().__init__(name, config)
-        self.encoder = _encoder(Path(config["model"]))
+        self.encoder = shared_encoder(Path(config["model"]))
 
     @classmethod
     def create(
