@@ -15,22 +15,19 @@ import time
 from pathlib import Path
 from typing import Callable, Dict, List, Tuple
 
-import yaml
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.latency import MESSAGES  # noqa: E402
 from bot.safety import detect_crisis, warm_up  # noqa: E402
+from bot.safety.redteam_file import load_redteam  # noqa: E402
 
 REPEATS = 5
 
 
 def red_team() -> List[str]:
-    texts: List[str] = []
-    for name in ("crisis.yml", "near_misses.yml"):
-        texts += [str(e["text"]) for e in yaml.safe_load((ROOT / "tests" / "redteam" / name).read_text())]
-    return texts
+    return [text for name in ("crisis.yml", "near_misses.yml")
+            for text in load_redteam(ROOT / "tests" / "redteam" / name).texts]
 
 
 def per_message_us(check: Callable[[str], object], texts: List[str]) -> List[float]:

@@ -52,6 +52,7 @@ from bot.nlu.confidence import CRISIS_INTENT, CRISIS_SCORE_KEY
 from bot.nlu.encoder_tuning import TunedScorer, TuningConfig, fine_tune
 from bot.nlu.linear_model import LinearConfig, TrainedLinear
 from bot.nlu.sentence_featurizer import embedded_messages, shared_encoder
+from bot.nlu.text_vectors import message_text
 from bot.safety.redteam_file import RedTeamFile, load_redteam
 
 logger = logging.getLogger(__name__)
@@ -195,8 +196,9 @@ class CrisisClassifier(GraphComponent):
         scores = [float(expit(bias + float(self.trained.vectors.dot(m, weights)[0]))) for m in messages]
         if self.tuned is None:
             return self._set(messages, scores)
-        confirm = [i for i, score in enumerate(scores) if score >= self.config.confirm_from and _text(messages[i])]
-        tuned = dict(zip(confirm, self.tuned.scores([_text(messages[i]) for i in confirm]), strict=True))
+        texts = [message_text(m) for m in messages]
+        confirm = [i for i, score in enumerate(scores) if score >= self.config.confirm_from and texts[i]]
+        tuned = dict(zip(confirm, self.tuned.scores([texts[i] for i in confirm]), strict=True))
         return self._set(messages, [(score + float(tuned.get(i, 0.0))) / 2 for i, score in enumerate(scores)])
 
     @staticmethod
@@ -204,7 +206,3 @@ class CrisisClassifier(GraphComponent):
         for message, score in zip(messages, scores, strict=True):
             message.set(CRISIS_SCORE_KEY, round(score, 4), add_to_output=True)
         return messages
-
-
-def _text(message: Message) -> str:
-    return str(message.get(TEXT) or "")

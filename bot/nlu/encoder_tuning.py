@@ -23,7 +23,7 @@ import tensorflow as tf
 from pydantic import BaseModel
 from scipy.special import expit
 
-from bot.nlu.sentence_encoder import SentenceEncoder, load_published
+from bot.nlu.sentence_encoder import BertConfig, SentenceEncoder, load_published
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class TunedScorer:
     """P(crisis) from the fine-tuned encoder and its head, in NumPy."""
 
     def __init__(self, base: SentenceEncoder, tuned: Dict[str, np.ndarray]) -> None:
-        self.encoder = base.with_weights({k: v for k, v in tuned.items() if not k.startswith("crisis_head")})
+        self.encoder = base.with_weights({k: v for k, v in tuned.items() if k not in (HEAD_WEIGHT, HEAD_BIAS)})
         self.weight = tuned[HEAD_WEIGHT]
         self.bias = float(tuned[HEAD_BIAS][0])
 
@@ -68,9 +68,8 @@ class TunedScorer:
 class _TrainableMiniLM(tf.Module):
     """The published model as TensorFlow variables; the embeddings are constants."""
 
-    def __init__(self, model_dir: Path, config: TuningConfig) -> None:
+    def __init__(self, bert: BertConfig, weights: Dict[str, np.ndarray], config: TuningConfig) -> None:
         super().__init__()
-        bert, weights, _ = load_published(model_dir)
         self.layers, self.heads, self.eps = bert.num_hidden_layers, bert.num_attention_heads, bert.layer_norm_eps
         self.width = bert.hidden_size
         self.dropout = config.dropout
@@ -138,8 +137,8 @@ def fine_tune(texts: Sequence[str], labels: np.ndarray, model_dir: Path, config:
     and not weighted to count equally."""
     tf.random.set_seed(config.random_seed)
     rng = np.random.default_rng(config.random_seed)
-    model = _TrainableMiniLM(model_dir, config)
-    tokenizer = load_published(model_dir)[2]
+    bert, weights, tokenizer = load_published(model_dir)
+    model = _TrainableMiniLM(bert, weights, config)
     tokenizer.enable_truncation(config.max_tokens)
     lengths = np.array([len(e.ids) for e in tokenizer.encode_batch(list(texts))])
     tokenizer.enable_padding()

@@ -29,13 +29,13 @@ class TextVectors:
 
     def fit(self, messages: Sequence[Message]) -> scipy.sparse.csr_matrix:
         """Learn the vocabularies; the messages' rows."""
-        texts = [_text(m) for m in messages]
+        texts = [message_text(m) for m in messages]
         self.words.fit(texts)
         self.chars.fit(texts)
         return scipy.sparse.vstack([self.row(m) for m in messages]).tocsr()
 
     def row(self, message: Message) -> scipy.sparse.csr_matrix:
-        text = [_text(message)]
+        text = [message_text(message)]
         blocks: List[scipy.sparse.spmatrix] = [self.words.transform(text), self.chars.transform(text)]
         embedding: Optional[np.ndarray] = dense_sentence(message) if self.embedding_weight else None
         if embedding is not None:
@@ -51,7 +51,7 @@ class TextVectors:
         """``row(message) @ weights.T`` for a fitted model's weights (one row per class), by
         hand: sklearn's transform spends ~1 ms a message checking and building its matrices,
         this ~0.1 ms for the same numbers (tests/test_text_vectors.py)."""
-        text = _text(message)
+        text = message_text(message)
         total = np.zeros(weights.shape[0])
         offset = 0
         for analyse, vocabulary, idf in self._ready:
@@ -76,7 +76,7 @@ class TextVectors:
         return {k: v for k, v in self.__dict__.items() if k != "_built"}
 
 
-def _text(message: Message) -> str:
+def message_text(message: Message) -> str:
     return str(message.get(TEXT) or "")
 
 
