@@ -204,7 +204,8 @@ class Assistant:
             if signal and signal.crisis_path:  # a question about the treatment: resources first, then the answer
                 messages = [self._crisis_message()] + [m for m in messages if m.kind is not BotMessageKind.crisis]
             elif signal and not any(m.kind is BotMessageKind.crisis for m in messages):
-                # Suicidality as a subject: the crisis lines as a note before the answer.
+                # The rules saw suicidality named as a subject ("how do you screen for suicide
+                # risk?") and the model saw no crisis: the answer, with the crisis lines as a note first.
                 messages.insert(0, self._phrase_message("crisis_reminder", BotMessageKind.reminder))
         crisis = any(m.kind is BotMessageKind.crisis for m in messages)
         slots = [] if crisis else self._curate(tracker, text, messages, fallback, channel)
