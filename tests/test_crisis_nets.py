@@ -32,9 +32,9 @@ MAX_MODEL_ALARMS_ON_QUESTIONS = 0.01
 # at 0.8 with 67 writers' lists; 93.3% and 3.8% with 22 writers' lists and the subject rule;
 # 92.4% and 4.4% at 0.85 with eleven; 88.1% and 4.4% at 0.9 before them, 79.0% and 4.4%
 # before the classifier trained on the tuning red team, 71.0% before the sentence embeddings;
-# see the issue 10 notes), less a little slack (one to two messages: training on 2 cores is not
+# see the issue 10 notes), less a little slack (two messages: training on 2 cores is not
 # bit-for-bit repeatable); it is never tuned on, so these only keep the figures from slipping.
-FROZEN_RECALL_FLOOR = 0.965
+FROZEN_RECALL_FLOOR = 0.96
 FROZEN_ALARMS_CEILING = 0.05
 
 
