@@ -118,7 +118,7 @@ def default_files(project_dir: Path) -> Tuple[List[Path], List[Path]]:
     project keeps (never the frozen set: it is measured once, by the tests)."""
     redteam = project_dir / "tests" / "redteam"
     files = [redteam / name for name in ("crisis.yml", "near_misses.yml")]
-    files += [redteam / "validation" / name for name in ("crisis.yml", "near_misses.yml")]
+    files += [redteam / "validation" / name for name in ("crisis.yml", "near_misses.yml", "form_replies.yml")]
     return files, [project_dir / "tests" / "eval" / "calibration.yml"]
 
 
