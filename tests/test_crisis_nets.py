@@ -23,18 +23,20 @@ pytestmark = pytest.mark.slow
 
 REDTEAM = PROJECT_DIR / "tests" / "redteam"
 # The model net on the validation sets, which chose its threshold (see config.yml).
-# The threshold is the lowest giving at most 3% there; a retraining may move it a little.
+# The threshold is the lowest giving at most 3% there and no alarm on calibration questions or
+# form replies (with a margin); a retraining may move it a little.
 MAX_MODEL_ALARMS_ON_NEAR_MISSES = 0.04
 MIN_MODEL_RECALL_ON_VALIDATION = 0.8
 MAX_MODEL_ALARMS_ON_QUESTIONS = 0.01
-# Both nets on the frozen set when this was written (97.1% and 3.8% at 0.79 with 83 writers'
-# lists; 97.6% and 3.8% at 0.77 with the tuned encoder and 75 writers' lists; 94.8% and 3.8%
-# at 0.8 with 67 writers' lists; 93.3% and 3.8% with 22 writers' lists and the subject rule;
-# 92.4% and 4.4% at 0.85 with eleven; 88.1% and 4.4% at 0.9 before them, 79.0% and 4.4%
-# before the classifier trained on the tuning red team, 71.0% before the sentence embeddings;
-# see the issue 10 notes), less a little slack (two messages: training on 2 cores is not
-# bit-for-bit repeatable); it is never tuned on, so these only keep the figures from slipping.
-FROZEN_RECALL_FLOOR = 0.96
+# Both nets on the frozen set when this was written (97.6% and 3.8% at 0.72 with 85 writers'
+# lists, the last two of contact-form replies; 97.1% and 3.8% at 0.79 with 83; 97.6% and 3.8%
+# at 0.77 with the tuned encoder and 75 writers' lists; 94.8% and 3.8% at 0.8 with 67 writers'
+# lists; 93.3% and 3.8% with 22 writers' lists and the subject rule; 92.4% and 4.4% at 0.85
+# with eleven; 88.1% and 4.4% at 0.9 before them, 79.0% and 4.4% before the classifier trained
+# on the tuning red team, 71.0% before the sentence embeddings; see the issue 10 notes), less
+# a little slack (two messages: training on 2 cores is not bit-for-bit repeatable); it is
+# never tuned on, so these only keep the figures from slipping.
+FROZEN_RECALL_FLOOR = 0.965
 FROZEN_ALARMS_CEILING = 0.05
 
 
@@ -113,7 +115,7 @@ def test_a_crisis_no_rule_knows_still_takes_the_crisis_path(say, message) -> Non
 ])
 def test_a_reply_to_the_contact_form_is_a_crisis_only_when_it_is_one(say, reply, crisis) -> None:
     sender = "nets-" + uuid.uuid4().hex[:10]
-    assert "What name" in say(sender, "can someone from the clinic call me")["messages"][-1]["text"]
+    assert "What name" in say(sender, "/request_consultation")["messages"][-1]["text"]  # the button
     body = say(sender, reply)
     assert body["crisis"] is crisis
     if not crisis:
