@@ -173,7 +173,7 @@ def redteam(
     """Recall and false alarms of the crisis rules, the model's crisis net, and both."""
     import tempfile
 
-    from bot.build.redteam import default_files, format_results, load_redteam, ordinary_questions, probe
+    from bot.build.redteam import default_files, format_results, load_redteam, ordinary_questions, probe, rule_threshold
     from bot.engine import Assistant
     from bot.nlu.confidence import configured_thresholds
 
@@ -190,7 +190,11 @@ def redteam(
     async def run_all() -> List:
         return [await probe(assistant, source) for source in sources]
 
-    typer.echo(format_results(asyncio.run(run_all()), threshold, misses))
+    results = asyncio.run(run_all())
+    typer.echo(format_results(results, threshold, misses))
+    picked = rule_threshold(results, settings.project_dir)
+    if picked is not None:
+        typer.echo(f"the threshold config.yml's rule picks on these sets: {picked:.2f}")
 
 
 @app.command()

@@ -1,7 +1,7 @@
 """`kapbot redteam`'s arithmetic (bot/build/redteam.py), on hand-made probes."""
 from __future__ import annotations
 
-from bot.build.redteam import Net, Probe, SetResult, format_results
+from bot.build.redteam import Net, Probe, SetResult, format_results, threshold_by_rule
 
 
 def _near_misses() -> SetResult:
@@ -30,3 +30,19 @@ def test_the_report_shows_the_replaced_answers() -> None:
     report = format_results([_near_misses()], threshold=0.9, show_misses=True)
     assert "replaced the answer" in report and "50.0%" in report
     assert "FALSE ALARM (0.10): 'a'" in report and "'d'" not in report
+
+
+def _scored(*scores: float) -> SetResult:
+    return SetResult(name="set.yml", crisis=False,
+                     probes=[Probe(text=str(i), rules=False, score=s) for i, s in enumerate(scores)])
+
+
+def test_the_rule_keeps_a_margin_over_every_message_that_must_never_fire() -> None:
+    near_misses = _scored(*[0.1] * 100)
+    assert threshold_by_rule([_scored(0.2, 0.688), _scored(0.5)], near_misses) == 0.72
+    assert threshold_by_rule([_scored(0.25)], near_misses) == 0.28  # (0.25 + 0.03) * 100 is 28.000000000000004
+
+
+def test_the_rule_rises_until_the_near_misses_allow_it() -> None:
+    near_misses = _scored(*[0.1] * 90, *[0.8] * 6, *[0.85] * 4)  # 10% at 0.8, 4% at 0.85, none above
+    assert threshold_by_rule([_scored(0.3)], near_misses) == 0.86

@@ -9,9 +9,10 @@ from its stored score, so a sweep needs one pass through the model.
 """
 from __future__ import annotations
 
+import math
 from enum import Enum
 from pathlib import Path
-from typing import Iterable, List, Tuple
+from typing import Iterable, List, Optional, Tuple
 
 from pydantic import BaseModel
 
@@ -22,6 +23,11 @@ from bot.safety import detect_crisis
 from bot.safety.redteam_file import RedTeamFile, load_redteam
 
 SWEEP = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97)
+# config.yml's rule for the crisis threshold: the lowest that stays THRESHOLD_MARGIN above every
+# message that must never fire (calibration questions, contact-form replies; new training data
+# moves such scores), with at most MAX_NEAR_MISS_ALARMS on the validation near misses.
+THRESHOLD_MARGIN = 0.03
+MAX_NEAR_MISS_ALARMS = 0.03
 
 
 class Net(str, Enum):
@@ -113,6 +119,27 @@ def format_results(results: Iterable[SetResult], threshold: float, show_misses: 
     return "\n".join(lines)
 
 
+def threshold_by_rule(never_fire: Iterable[SetResult], near_misses: SetResult) -> float:
+    """The crisis threshold config.yml's rule picks, in steps of 0.01."""
+    highest = max((p.score for result in never_fire for p in result.probes), default=0.0)
+    step = math.ceil(round((highest + THRESHOLD_MARGIN) * 100, 6))  # round: (0.25 + 0.03) * 100 is 28.000000000000004
+    while step < 100 and near_misses.rate(Net.MODEL, step / 100) > MAX_NEAR_MISS_ALARMS:
+        step += 1
+    return step / 100
+
+
+def rule_threshold(results: Iterable[SetResult], project_dir: Path) -> Optional[float]:
+    """The rule's pick when the run measured the sets it reads (``kapbot redteam``'s defaults)."""
+    by_name = {result.name: result for result in results}
+    validation = project_dir / "tests" / "redteam" / "validation"
+    names = [str(p) for p in (validation / "near_misses.yml", validation / "form_replies.yml",
+                              project_dir / "tests" / "eval" / "calibration.yml")]
+    if not all(name in by_name for name in names):
+        return None
+    near_misses, *never_fire = (by_name[name] for name in names)
+    return threshold_by_rule(never_fire, near_misses)
+
+
 def default_files(project_dir: Path) -> Tuple[List[Path], List[Path]]:
     """(red-team files, eval sets): the tuning and validation sets and the calibration set the
     project keeps (never the frozen set: it is measured once, by the tests)."""
@@ -123,4 +150,4 @@ def default_files(project_dir: Path) -> Tuple[List[Path], List[Path]]:
 
 
 __all__ = ["Net", "Probe", "SetResult", "load_redteam", "ordinary_questions", "probe", "format_results",
-           "default_files"]
+           "threshold_by_rule", "rule_threshold", "default_files"]
