@@ -321,6 +321,34 @@ def test_examples_from_the_safety_issue(text: str, expected: Optional[CrisisCate
      CrisisCategory.self_harm),
     ("he's holding his gun saying if I leave he'll use it. I'm locked in the bedroom with the baby",
      CrisisCategory.abuse),
+    # Stop 34. Thoughts said to be long-standing and managed, or intrusive and disowned, are
+    # answered; the same thoughts with anything changed (a date, "tonight", "not intrusive
+    # anymore") keep the crisis path.
+    ("chronic passive SI for years, stable, safety plan with my GP. would KAP suit me?", None),
+    ("chronic passive SI for years, stable, but this week I picked a date", CrisisCategory.self_harm),
+    ("OCD: images of stabbing people I love. they horrify me and I've never acted. can KAP help?", None),
+    ("the intrusive thoughts about stabbing him aren't intrusive anymore. I want to do it",
+     CrisisCategory.harm_to_others),
+    ("having intrusive thoughts about smothering my newborn", CrisisCategory.harm_to_others),
+    # A story the writer is writing, unless they say it is theirs.
+    ("I'm writing a short story about an old man who decides to end his life. how would KAP go?", None),
+    ("I'm writing a story about a girl who decides to end her life. it's basically me",
+     CrisisCategory.self_harm),
+    # A burden with a practical cause; the same burden with an ending.
+    ("I feel like a burden on my sister since she's been helping with rent. what's the waitlist?", None),
+    ("I'm a weight on my mum, she pays my rent. soon she won't have to pay for me ever again",
+     CrisisCategory.self_harm),
+    # A goodbye for a trip; a goodbye in a group chat is not ordinary.
+    ("my son texted 'goodbye' as he got on the plane to start uni, so the house is quiet", None),
+    ("my brother is saying goodbye to everyone in the family group chat and his door is locked",
+     CrisisCategory.self_harm),
+    # The writer's own past, told as over; a clinic's procedure asked about.
+    ("back in 2021 i was suicidal but therapy and meds really helped. how do i start kap?", None),
+    ("what does the clinic do if a patient says they're suicidal during a session? I'm not", None),
+    # A joking threat from someone close; a threat that was thought a joke and is not.
+    ("my husband said he'd kill me if I ate the last brownie lol. can I eat before my session?", None),
+    ("he said he'd kill me if I told anyone and I thought he was joking. he just smashed my phone",
+     CrisisCategory.abuse),
 ])
 def test_documented_decisions(text: str, expected: Optional[CrisisCategory]) -> None:
     assert outcome(text) == expected
@@ -422,8 +450,9 @@ def test_patterns_files_load_and_names_are_unique() -> None:
 
 def test_rules_keep_the_order_of_the_files() -> None:
     """Rule order is priority order: the files are read in PATTERN_FILES order, not directory order."""
-    by_file = [load_detector([PATTERNS_DIR / "common.yml", PATTERNS_DIR / "guards.yml", PATTERNS_DIR / name])
-               for name in PATTERN_FILES if name not in ("common.yml", "guards.yml")]
+    shared = [PATTERNS_DIR / name for name in ("common.yml", "contexts.yml", "guards.yml")]
+    by_file = [load_detector([*shared, PATTERNS_DIR / name])
+               for name in PATTERN_FILES if name not in ("common.yml", "contexts.yml", "guards.yml")]
     assert [r.name for d in by_file for r in d.rules] == rule_names()
     assert rule_names()[0].startswith("medical.") and rule_names()[-1].startswith("abuse.")
 

@@ -66,6 +66,16 @@ Decisions (pinned in tests/test_safety.py)
   breathe but my therapist talked me through it", "that was 5 years ago".
 - Fiction is fiction only when its framing comes right before the words ("a story where the
   main character wants to die"); laughing right before "I'm dying" is laughing ("lmao I'm dying").
+- Stop 34: thoughts the writer says are long-standing and managed ("chronic passive SI, stable,
+  safety plan with my GP") or intrusive and disowned ("OCD images of stabbing people I love,
+  they horrify me") are no crisis, unless something has changed (a date, "tonight", "this
+  week", "not intrusive anymore", "I want to do it") or someone is at risk now. A bare
+  "intrusive thoughts about smothering my newborn" still is. So is a story the writer says is
+  theirs; a story they are writing ("a novel where a farmer decides to end his life") is not.
+  A burden with a practical cause ("since she's been helping with rent") is not, unless an
+  ending is named; a goodbye for a plane, a move or a game is not, unless an ending is named
+  (a goodbye in a group chat always is). A joking threat from someone close ("he'd kill me if
+  I ate the last brownie lol") is not; "I thought he was joking, he just smashed my phone" is.
 - A will, life insurance or funeral wishes count as preparation only with a worrying cue
   (passwords left for a spouse, "she'll need them soon", "no point waiting"), and not around a
   diagnosis, a wedding, a new baby or time off.

@@ -82,10 +82,10 @@ class Detector:
         self.text = Canonicaliser(spec.protected_words, spec.token_map, spec.fuzzy.words, spec.fuzzy.never,
                                   spec.symbol_words)
         self.macros = spec.macros
-        self.contexts: Dict[str, Tuple[Optional[Pattern[str]], List[str]]] = {}
+        self.contexts: Dict[str, Tuple[Optional[Pattern[str]], List[str], List[str]]] = {}
         for name, c in spec.contexts.items():
             with _blame(spec, f"contexts.{name}"):
-                self.contexts[name] = (self._any(c.any), c.all_of)
+                self.contexts[name] = (self._any(c.any), c.all_of, c.none_of)
         guards: Dict[str, Guard] = {}
         for name, g in spec.guards.items():
             with _blame(spec, f"guards.{name}"):
@@ -117,7 +117,7 @@ class Detector:
         for rule in self.rules:  # a rule is skipped outright when none of its patterns may match
             rule.ids = frozenset(p.id for p in rule.patterns)
         self.treatment = self.compile(r"\b(?:{treatment}|{clinic_noun})\b")
-        asks = self.contexts.get("asks_treatment", (None, []))[0]
+        asks = self.contexts.get("asks_treatment", (None, [], []))[0]
         if asks is None:
             raise ConfigError("contexts.asks_treatment: needed (with patterns) for asks_about_treatment")
         self.asks: Pattern[str] = asks
@@ -155,9 +155,10 @@ class Detector:
         """Context flags, each computed on first use only (most messages need none)."""
         def holds(name: str) -> bool:
             if name not in flags:
-                pattern, all_of = self.contexts.get(name, (None, []))
+                pattern, all_of, none_of = self.contexts.get(name, (None, [], []))
                 flags[name] = ((pattern is None or bool(pattern.search(text)))
                                and all(holds(c) for c in all_of)
+                               and not any(holds(c) for c in none_of)
                                and (pattern is not None or bool(all_of)))
             return flags[name]
         return holds

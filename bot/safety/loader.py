@@ -22,7 +22,8 @@ from bot.safety.spec import PatternFile, PatternSet
 PATTERNS_DIR = Path(__file__).with_name("patterns")
 PATTERN_FILES: Tuple[str, ...] = (
     "common.yml",  # spelling, shared word families
-    "guards.yml",  # contexts, guards, masks
+    "contexts.yml",  # facts about the whole message that guards consult
+    "guards.yml",  # guards, masks
     "medical.yml",  # before everything: an emergency is answered with a call for help
     "ideation.yml",
     "farewell.yml",

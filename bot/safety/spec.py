@@ -23,10 +23,12 @@ class _Strict(BaseModel):
 
 
 class ContextSpec(_Strict):
-    """A yes/no fact about the whole message: any pattern matches, and the named contexts hold."""
+    """A yes/no fact about the whole message: any pattern matches, the contexts in ``all_of`` hold
+    and none of those in ``none_of`` does."""
 
     any: List[str] = []
     all_of: List[str] = []
+    none_of: List[str] = []
 
 
 class GuardSpec(_Strict):
