@@ -349,6 +349,12 @@ def test_examples_from_the_safety_issue(text: str, expected: Optional[CrisisCate
     ("my husband said he'd kill me if I ate the last brownie lol. can I eat before my session?", None),
     ("he said he'd kill me if I told anyone and I thought he was joking. he just smashed my phone",
      CrisisCategory.abuse),
+    # A last message with a means, a place or a time; a means in hand now. The same words with
+    # nothing dangerous are not ("I just wanted someone to know I made it").
+    ("I'm sitting in the woods with the belt. I don't know why I'm typing this", CrisisCategory.self_harm),
+    ("I wanted to disappear at 16. I'm 34 now and I just wanted someone to know I made it", None),
+    ("I've got the rope and I'm in the garage", CrisisCategory.self_harm),
+    ("I have a bottle of sleeping pills I don't use anymore, how do I get rid of them safely?", None),
 ])
 def test_documented_decisions(text: str, expected: Optional[CrisisCategory]) -> None:
     assert outcome(text) == expected

@@ -76,6 +76,10 @@ Decisions (pinned in tests/test_safety.py)
   ending is named; a goodbye for a plane, a move or a game is not, unless an ending is named
   (a goodbye in a group chat always is). A joking threat from someone close ("he'd kill me if
   I ate the last brownie lol") is not; "I thought he was joking, he just smashed my phone" is.
+- Stop 34: the shape of a last message ("I just wanted someone to know", "I don't know why I'm
+  typing this", "thank you for trying") is a crisis with a means, a lethal place, a time or a
+  sign it has begun; so is a means in hand ("I've got the rope and I'm in the garage", "the
+  tablets are beside me") with a sign that it is now.
 - A will, life insurance or funeral wishes count as preparation only with a worrying cue
   (passwords left for a spouse, "she'll need them soon", "no point waiting"), and not around a
   diagnosis, a wedding, a new baby or time off.
