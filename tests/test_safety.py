@@ -474,6 +474,7 @@ def test_a_broken_patterns_file_fails_loudly(tmp_path: Path) -> None:
         ("broken", "'\\bnoose\\b'", "'\\bnoose(\\b'", "bad pattern"),  # a regex that cannot compile
         ("unquoted", "['off', 'odd'", "[off, 'odd'", "quote every word"),  # YAML reads off as false
         ("macro", "{others_self}", "{nobody_defined_this}", "unknown macro"),
+        ("context", "none_of: [resolved_history]", "none_of: [resolved_histroy]", "unknown context"),
     ]:
         folder = _patterns_copy(tmp_path, case)
         path = next(p for p in sorted(folder.glob("*.yml")) if old in p.read_text(encoding="utf-8"))

@@ -99,6 +99,10 @@ class Detector:
             for flag in g.context_all + g.context_none:
                 if flag not in known:
                     raise ConfigError(f"{spec.origin(f'guards.{name}')}: unknown context {flag!r}")
+        for name, c in spec.contexts.items():  # a misspelt name would silently never hold
+            for flag in c.all_of + c.none_of:
+                if flag not in known:
+                    raise ConfigError(f"{spec.origin(f'contexts.{name}')}: unknown context {flag!r}")
         self.rules: List[Rule] = []
         for r in spec.rules:
             with _blame(spec, f"rules.{r.name}"):
