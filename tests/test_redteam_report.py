@@ -1,7 +1,7 @@
 """`kapbot redteam`'s arithmetic (bot/build/redteam.py), on hand-made probes."""
 from __future__ import annotations
 
-from bot.build.redteam import Net, Probe, SetResult, format_results, threshold_by_rule
+from bot.build.redteam import Net, Probe, SetResult, format_results, rule_threshold, threshold_by_rule
 
 
 def _near_misses() -> SetResult:
@@ -46,3 +46,15 @@ def test_the_rule_keeps_a_margin_over_every_message_that_must_never_fire() -> No
 def test_the_rule_rises_until_the_near_misses_allow_it() -> None:
     near_misses = _scored(*[0.1] * 90, *[0.8] * 6, *[0.85] * 4)  # 10% at 0.8, 4% at 0.85, none above
     assert threshold_by_rule([_scored(0.3)], near_misses) == 0.86
+
+
+def test_the_rule_is_read_from_the_sets_named_relative_or_absolute(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    named = {"tests/redteam/validation/near_misses.yml": (0.1,) * 100,
+             str(tmp_path / "tests/redteam/validation/form_replies.yml"): (0.5,),
+             "tests/eval/calibration.yml": (0.2,)}
+    results = [SetResult(name=name, crisis=False,
+                         probes=[Probe(text=str(i), rules=False, score=s) for i, s in enumerate(scores)])
+               for name, scores in named.items()]
+    assert rule_threshold(results, tmp_path) == 0.53
+    assert rule_threshold(results[:2], tmp_path) is None  # calibration not measured

@@ -456,9 +456,9 @@ def test_patterns_files_load_and_names_are_unique() -> None:
 
 def test_rules_keep_the_order_of_the_files() -> None:
     """Rule order is priority order: the files are read in PATTERN_FILES order, not directory order."""
-    shared = [PATTERNS_DIR / name for name in ("common.yml", "contexts.yml", "guards.yml")]
-    by_file = [load_detector([*shared, PATTERNS_DIR / name])
-               for name in PATTERN_FILES if name not in ("common.yml", "contexts.yml", "guards.yml")]
+    shared = ("common.yml", "contexts.yml", "guards.yml")
+    by_file = [load_detector([*(PATTERNS_DIR / s for s in shared), PATTERNS_DIR / name])
+               for name in PATTERN_FILES if name not in shared]
     assert [r.name for d in by_file for r in d.rules] == rule_names()
     assert rule_names()[0].startswith("medical.") and rule_names()[-1].startswith("abuse.")
 

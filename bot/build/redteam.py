@@ -130,10 +130,10 @@ def threshold_by_rule(never_fire: Iterable[SetResult], near_misses: SetResult) -
 
 def rule_threshold(results: Iterable[SetResult], project_dir: Path) -> Optional[float]:
     """The rule's pick when the run measured the sets it reads (``kapbot redteam``'s defaults)."""
-    by_name = {result.name: result for result in results}
-    validation = project_dir / "tests" / "redteam" / "validation"
+    by_name = {str(Path(result.name).resolve()): result for result in results}  # relative or absolute
+    validation = project_dir.resolve() / "tests" / "redteam" / "validation"
     names = [str(p) for p in (validation / "near_misses.yml", validation / "form_replies.yml",
-                              project_dir / "tests" / "eval" / "calibration.yml")]
+                              project_dir.resolve() / "tests" / "eval" / "calibration.yml")]
     if not all(name in by_name for name in names):
         return None
     near_misses, *never_fire = (by_name[name] for name in names)

@@ -95,14 +95,13 @@ class Detector:
             with _blame(spec, f"masks.{m.name}"):
                 self.masks.append(([Candidate(self.compile(p), literals) for p in m.patterns], m.context))
         known = set(self.contexts) | {m.context for m in spec.masks if m.context}
-        for name, g in spec.guards.items():
-            for flag in g.context_all + g.context_none:
+        # A misspelt context name would silently never hold.
+        references = [(f"guards.{name}", g.context_all + g.context_none) for name, g in spec.guards.items()]
+        references += [(f"contexts.{name}", c.all_of + c.none_of) for name, c in spec.contexts.items()]
+        for item, flags in references:
+            for flag in flags:
                 if flag not in known:
-                    raise ConfigError(f"{spec.origin(f'guards.{name}')}: unknown context {flag!r}")
-        for name, c in spec.contexts.items():  # a misspelt name would silently never hold
-            for flag in c.all_of + c.none_of:
-                if flag not in known:
-                    raise ConfigError(f"{spec.origin(f'contexts.{name}')}: unknown context {flag!r}")
+                    raise ConfigError(f"{spec.origin(item)}: unknown context {flag!r}")
         self.rules: List[Rule] = []
         for r in spec.rules:
             with _blame(spec, f"rules.{r.name}"):
