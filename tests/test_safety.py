@@ -136,6 +136,10 @@ def test_questions_about_the_treatment_get_resources_and_an_answer(text: str) ->
     "we run suicide prevention training at work, is KAP something you would suggest for staff?",
     "the better off dead question on the PHQ-9 always throws me, why is it on the form?",
     "is ketamine studied for suicide prevention? my friend says the suicide rate in her job is high",
+    # Stop 35: self-harm or suicidality as a matter for staff, teachers and carers.
+    "what's your protocol when a client discloses self-harm between sessions?",
+    "our school is running a workshop on spotting self harm, do you have resources for staff?",
+    "do you treat clients who have had suicidal thoughts in the past?",
 ])
 def test_suicidality_as_a_subject_gets_a_note_not_the_crisis_path(text: str) -> None:
     signal = detect_crisis(text)
@@ -152,6 +156,7 @@ def test_suicidality_as_a_subject_gets_a_note_not_the_crisis_path(text: str) -> 
     "can kap help suicidal urges? they're back again",
     "they ask about self harm at intake, and I've been cutting again, will that rule me out?",
     "will you ask about suicide at screening? because I am suicidal right now",
+    "I'm a nurse and I've been cutting again, what's your protocol for staff who self-harm?",
 ])
 def test_suicidality_of_someone_now_keeps_the_crisis_path(text: str) -> None:
     signal = detect_crisis(text)
@@ -355,6 +360,14 @@ def test_examples_from_the_safety_issue(text: str, expected: Optional[CrisisCate
     ("I wanted to disappear at 16. I'm 34 now and I just wanted someone to know I made it", None),
     ("I've got the rope and I'm in the garage", CrisisCategory.self_harm),
     ("I have a bottle of sleeping pills I don't use anymore, how do I get rid of them safely?", None),
+    # Stop 35. A burn from a hot tool is an accident, unless the writer wants it again; a goodbye
+    # to a thing or at the end of the course is ordinary, a goodbye with the means in hand is not.
+    ("burned myself with the glue gun making my kid's costume, should I tell the nurse?", None),
+    ("burned myself with the hair straighteners and I want to do it again", CrisisCategory.self_harm),
+    ("this is goodbye to my old nasal spray, switching to the lozenges next month", None),
+    ("finished my whole course today and said goodbye to the team, where can I leave a review?", None),
+    ("finished my course of treatment and I'm saying goodbye forever, thank you for trying",
+     CrisisCategory.self_harm),
 ])
 def test_documented_decisions(text: str, expected: Optional[CrisisCategory]) -> None:
     assert outcome(text) == expected
