@@ -368,6 +368,16 @@ def test_examples_from_the_safety_issue(text: str, expected: Optional[CrisisCate
     ("finished my whole course today and said goodbye to the team, where can I leave a review?", None),
     ("finished my course of treatment and I'm saying goodbye forever, thank you for trying",
      CrisisCategory.self_harm),
+    # What the writer would do for a slot is hyperbole; the same act for the people they love is not.
+    ("I'd happily walk into the sea for a Saturday slot, any chance?", None),
+    ("I'd walk into the sea for my kids to be free of me", CrisisCategory.self_harm),
+    # A threat tied to a booking is a figure of speech, unless violence already happens.
+    ("my husband will strangle me if I book another session without telling him. what's the price?", None),
+    ("my husband says he'll kill me if I book this. he hit me last week", CrisisCategory.abuse),
+    ("he hits me if I spend money without asking", CrisisCategory.abuse),
+    # A clinic's procedure for a disclosure; a past told as over in other words.
+    ("what happens if a client discloses during a session that they're being hurt at home?", None),
+    ("back in the nineties I used to cut. ancient history now, do I put it on the form?", None),
 ])
 def test_documented_decisions(text: str, expected: Optional[CrisisCategory]) -> None:
     assert outcome(text) == expected
