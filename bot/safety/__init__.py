@@ -80,6 +80,15 @@ Decisions (pinned in tests/test_safety.py)
   typing this", "thank you for trying") is a crisis with a means, a lethal place, a time or a
   sign it has begun; so is a means in hand ("I've got the rope and I'm in the garage", "the
   tablets are beside me") with a sign that it is now.
+- Stop 35: self-harm or suicidality as a matter for staff, teachers and carers ("your protocol
+  when a client discloses self-harm", "a workshop on spotting self-harm", "do you take patients
+  who are suicidal?") gets the answer with the crisis lines as a note, unless the writer is
+  harming themselves now. A goodbye to a thing ("goodbye forever to my old meds") or at the end
+  of the course is not a crisis; a burn from a hot tool is an accident unless the writer wants
+  it again. What the writer would do for a slot or a coffee ("I'd jump off the roof for a
+  Saturday session") is hyperbole, the same act for the people they love is not; a threat tied
+  to a booking or a bill ("she'll kill me if I book this") is a figure of speech unless
+  violence already happens ("he hits me if I spend without asking").
 - A will, life insurance or funeral wishes count as preparation only with a worrying cue
   (passwords left for a spouse, "she'll need them soon", "no point waiting"), and not around a
   diagnosis, a wedding, a new baby or time off.
