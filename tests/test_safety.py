@@ -136,8 +136,11 @@ def test_questions_about_the_treatment_get_resources_and_an_answer(text: str) ->
     "we run suicide prevention training at work, is KAP something you would suggest for staff?",
     "the better off dead question on the PHQ-9 always throws me, why is it on the form?",
     "is ketamine studied for suicide prevention? my friend says the suicide rate in her job is high",
-    # Stop 35: self-harm or suicidality as a matter for staff, teachers and carers.
+    # Stop 35: self-harm or suicidality as a matter for staff, teachers and carers, and a question
+    # about being asked at screening (a context that holds when either of two does: any_of).
     "what's your protocol when a client discloses self-harm between sessions?",
+    "at the first appointment do they ask about suicide? i want to know what to say",
+    "I run a football club. what are the warning signs that a player is suicidal?",
     "our school is running a workshop on spotting self harm, do you have resources for staff?",
     "do you treat clients who have had suicidal thoughts in the past?",
 ])
@@ -498,6 +501,8 @@ def test_a_broken_patterns_file_fails_loudly(tmp_path: Path) -> None:
         ("unquoted", "['off', 'odd'", "[off, 'odd'", "quote every word"),  # YAML reads off as false
         ("macro", "{others_self}", "{nobody_defined_this}", "unknown macro"),
         ("context", "none_of: [resolved_history]", "none_of: [resolved_histroy]", "unknown context"),
+        ("any_of", "any_of: [subject_question, screening_talk]", "any_of: [subject_question, screening_tlak]",
+         "unknown context"),
     ]:
         folder = _patterns_copy(tmp_path, case)
         path = next(p for p in sorted(folder.glob("*.yml")) if old in p.read_text(encoding="utf-8"))

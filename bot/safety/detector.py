@@ -3,7 +3,20 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
-from typing import AbstractSet, Callable, Dict, FrozenSet, Iterator, List, Mapping, Match, Optional, Pattern, Tuple
+from typing import (
+    AbstractSet,
+    Callable,
+    Dict,
+    FrozenSet,
+    Iterator,
+    List,
+    Mapping,
+    Match,
+    NamedTuple,
+    Optional,
+    Pattern,
+    Tuple,
+)
 
 from bot.errors import ConfigError
 from bot.safety.prefilter import Candidate, KeyIndex, Triggers
@@ -17,6 +30,13 @@ _MACRO = re.compile(r"\{([a-z_]+)\}")
 _MACRO_DEPTH = 5  # macros may use macros; deeper nesting is a sign of a loop
 
 Context = Callable[[str], bool]
+
+
+class CompiledContext(NamedTuple):
+    pattern: Optional[Pattern[str]]  # None: the context has no patterns of its own
+    any_of: List[str]
+    all_of: List[str]
+    none_of: List[str]
 
 
 @contextmanager
@@ -82,10 +102,10 @@ class Detector:
         self.text = Canonicaliser(spec.protected_words, spec.token_map, spec.fuzzy.words, spec.fuzzy.never,
                                   spec.symbol_words)
         self.macros = spec.macros
-        self.contexts: Dict[str, Tuple[Optional[Pattern[str]], List[str], List[str]]] = {}
+        self.contexts: Dict[str, CompiledContext] = {}
         for name, c in spec.contexts.items():
             with _blame(spec, f"contexts.{name}"):
-                self.contexts[name] = (self._any(c.any), c.all_of, c.none_of)
+                self.contexts[name] = CompiledContext(self._any(c.any), c.any_of, c.all_of, c.none_of)
         guards: Dict[str, Guard] = {}
         for name, g in spec.guards.items():
             with _blame(spec, f"guards.{name}"):
@@ -97,7 +117,7 @@ class Detector:
         known = set(self.contexts) | {m.context for m in spec.masks if m.context}
         # A misspelt context name would silently never hold.
         references = [(f"guards.{name}", g.context_all + g.context_none) for name, g in spec.guards.items()]
-        references += [(f"contexts.{name}", c.all_of + c.none_of) for name, c in spec.contexts.items()]
+        references += [(f"contexts.{name}", c.any_of + c.all_of + c.none_of) for name, c in spec.contexts.items()]
         for item, flags in references:
             for flag in flags:
                 if flag not in known:
@@ -120,7 +140,8 @@ class Detector:
         for rule in self.rules:  # a rule is skipped outright when none of its patterns may match
             rule.ids = frozenset(p.id for p in rule.patterns)
         self.treatment = self.compile(r"\b(?:{treatment}|{clinic_noun})\b")
-        asks = self.contexts.get("asks_treatment", (None, [], []))[0]
+        asks_context = self.contexts.get("asks_treatment")
+        asks = asks_context.pattern if asks_context else None
         if asks is None:
             raise ConfigError("contexts.asks_treatment: needed (with patterns) for asks_about_treatment")
         self.asks: Pattern[str] = asks
@@ -158,11 +179,12 @@ class Detector:
         """Context flags, each computed on first use only (most messages need none)."""
         def holds(name: str) -> bool:
             if name not in flags:
-                pattern, all_of, none_of = self.contexts.get(name, (None, [], []))
-                flags[name] = ((pattern is None or bool(pattern.search(text)))
-                               and all(holds(c) for c in all_of)
-                               and not any(holds(c) for c in none_of)
-                               and (pattern is not None or bool(all_of)))
+                c = self.contexts.get(name, CompiledContext(None, [], [], []))
+                flags[name] = ((c.pattern is None or bool(c.pattern.search(text)))
+                               and (not c.any_of or any(holds(n) for n in c.any_of))
+                               and all(holds(n) for n in c.all_of)
+                               and not any(holds(n) for n in c.none_of)
+                               and (c.pattern is not None or bool(c.any_of or c.all_of)))
             return flags[name]
         return holds
 

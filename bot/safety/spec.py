@@ -23,10 +23,12 @@ class _Strict(BaseModel):
 
 
 class ContextSpec(_Strict):
-    """A yes/no fact about the whole message: any pattern matches, the contexts in ``all_of`` hold
-    and none of those in ``none_of`` does."""
+    """A yes/no fact about the whole message: any pattern matches, one of the contexts in
+    ``any_of`` holds, those in ``all_of`` hold and none of those in ``none_of`` does (each part
+    only when given; a context needs patterns, ``any_of`` or ``all_of``)."""
 
     any: List[str] = []
+    any_of: List[str] = []
     all_of: List[str] = []
     none_of: List[str] = []
 
