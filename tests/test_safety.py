@@ -381,6 +381,24 @@ def test_examples_from_the_safety_issue(text: str, expected: Optional[CrisisCate
     # A clinic's procedure for a disclosure; a past told as over in other words.
     ("what happens if a client discloses during a session that they're being hurt at home?", None),
     ("back in the nineties I used to cut. ancient history now, do I put it on the form?", None),
+    # Laughter that takes the breath, a pet put to sleep, a jump for sport, a sprint drill, a
+    # form too many, caffeine: figures of speech and ordinary life.
+    ("couldn't breathe from laughing at the waiting room cat, is the cat always there?", None),
+    ("our dog is being put to sleep on Friday and I've said goodbye. can I still keep my session?", None),
+    ("coach made us run suicides for an hour, can I exercise on session days?", None),
+    ("gonna overdose on cold brew before my exam lol, how much caffeine is ok on session day?", None),
+    ("if I have to fill out one more PHQ-9 I'm going to jump out a window", None),
+    ("if I have to get through one more night like this I'm going to jump", CrisisCategory.self_harm),
+    # Someone who speaks for the people they support, unless they are hurt themselves.
+    ("I'm a domestic abuse advocate, can the women we support refer themselves?", None),
+    ("I'm a social worker and my partner hits me when he drinks", CrisisCategory.abuse),
+    # Disowned intrusive thoughts ("never want to"); old tablets taken back; a move, not "a
+    # better place".
+    ("OCD: intrusive thoughts of jumping in front of trains. I step back and never want to do it", None),
+    ("I have old sleeping tablets I don't need anymore, can I drop them at the pharmacy?", None),
+    ("giving away my plants and furniture, moving back to Manila. can my records go to a clinic there?",
+     None),
+    ("giving away my plants and furniture, I'm moving to a better place soon", CrisisCategory.self_harm),
 ])
 def test_documented_decisions(text: str, expected: Optional[CrisisCategory]) -> None:
     assert outcome(text) == expected

@@ -88,7 +88,10 @@ Decisions (pinned in tests/test_safety.py)
   it again. What the writer would do for a slot or a coffee ("I'd jump off the roof for a
   Saturday session") is hyperbole, the same act for the people they love is not; a threat tied
   to a booking or a bill ("she'll kill me if I book this") is a figure of speech unless
-  violence already happens ("he hits me if I spend without asking").
+  violence already happens ("he hits me if I spend without asking"). Laughing that takes the
+  breath, a pet put to sleep, a jump for sport, a sprint drill ("run suicides"), "one more
+  PHQ-9 and I'll jump out a window" (never "one more night") and an advocate asking for the
+  people they support (unless they are hurt themselves) are not crises.
 - A will, life insurance or funeral wishes count as preparation only with a worrying cue
   (passwords left for a spouse, "she'll need them soon", "no point waiting"), and not around a
   diagnosis, a wedding, a new baby or time off.
