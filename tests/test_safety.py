@@ -399,6 +399,14 @@ def test_examples_from_the_safety_issue(text: str, expected: Optional[CrisisCate
     ("giving away my plants and furniture, moving back to Manila. can my records go to a clinic there?",
      None),
     ("giving away my plants and furniture, I'm moving to a better place soon", CrisisCategory.self_harm),
+    # Rent that strangles, make-up blood, someone else's fear for the writer, death met in faith
+    # (a bare "ready to meet my maker" still is a crisis), a crisis told as long over.
+    ("my landlord is strangling me with this rent increase, do you have a sliding scale?", None),
+    ("fake blood everywhere from my zombie costume, is the clinic open on the 31st?", None),
+    ("my mum thinks I'm going to stop breathing from the ketamine, how do you monitor people?", None),
+    ("ready to meet my maker whenever He calls, not a day before. what does a session cost?", None),
+    ("I'm ready to meet my maker", CrisisCategory.self_harm),
+    ("that was 2006, I put a pistol to my head once. sober fifteen years now and solid", None),
 ])
 def test_documented_decisions(text: str, expected: Optional[CrisisCategory]) -> None:
     assert outcome(text) == expected

@@ -91,7 +91,9 @@ Decisions (pinned in tests/test_safety.py)
   violence already happens ("he hits me if I spend without asking"). Laughing that takes the
   breath, a pet put to sleep, a jump for sport, a sprint drill ("run suicides"), "one more
   PHQ-9 and I'll jump out a window" (never "one more night") and an advocate asking for the
-  people they support (unless they are hurt themselves) are not crises.
+  people they support (unless they are hurt themselves) are not crises; nor are rent that
+  "strangles", make-up blood, a parent's fear that the writer will stop breathing, or death met
+  in faith ("whenever He calls, not a day before"; a bare "ready to meet my maker" is).
 - A will, life insurance or funeral wishes count as preparation only with a worrying cue
   (passwords left for a spouse, "she'll need them soon", "no point waiting"), and not around a
   diagnosis, a wedding, a new baby or time off.
