@@ -374,6 +374,8 @@ def test_examples_from_the_safety_issue(text: str, expected: Optional[CrisisCate
     # What the writer would do for a slot is hyperbole; the same act for the people they love is not.
     ("I'd happily walk into the sea for a Saturday slot, any chance?", None),
     ("I'd walk into the sea for my kids to be free of me", CrisisCategory.self_harm),
+    ("I said I'd jump off the roof for a Saturday slot as a joke. not a joke this week",
+     CrisisCategory.self_harm),
     # A threat tied to a booking is a figure of speech, unless violence already happens.
     ("my husband will strangle me if I book another session without telling him. what's the price?", None),
     ("my husband says he'll kill me if I book this. he hit me last week", CrisisCategory.abuse),
