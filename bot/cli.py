@@ -176,6 +176,7 @@ def redteam(
     from bot.build.redteam import default_files, format_results, load_redteam, ordinary_questions, probe, rule_threshold
     from bot.engine import Assistant
     from bot.nlu.confidence import configured_thresholds
+    from bot.nlu.crisis_classifier import configured_crisis
 
     settings = _settings().copy(update={"var_dir": Path(tempfile.mkdtemp(prefix="kapbot-redteam-"))})
     default_redteam, default_ordinary = default_files(settings.project_dir)
@@ -192,7 +193,8 @@ def redteam(
 
     results = asyncio.run(run_all())
     typer.echo(format_results(results, threshold, misses))
-    picked = rule_threshold(results, settings.project_dir)
+    floor = configured_crisis(settings.rasa_config_file).lowest_safe_threshold()
+    picked = rule_threshold(results, settings.project_dir, floor)
     if picked is not None:
         typer.echo(f"the threshold config.yml's rule picks on these sets: {picked:.2f}")
 

@@ -5,18 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 from rasa.shared.importers.importer import TrainingDataImporter
 
 from bot.nlu.confidence import configured_thresholds
-from bot.nlu.crisis_classifier import CrisisClassifier, CrisisConfig
+from bot.nlu.crisis_classifier import CrisisClassifier, CrisisConfig, configured_crisis
 from tests.paths import PROJECT_DIR
 
 
 def _configured() -> CrisisConfig:
-    pipeline = yaml.safe_load((PROJECT_DIR / "config.yml").read_text())["pipeline"]
-    (entry,) = [c for c in pipeline if c["name"].endswith("CrisisClassifier")]
-    return CrisisConfig.from_rasa(entry)
+    return configured_crisis(PROJECT_DIR / "config.yml")
 
 
 def test_it_trains_on_the_tuning_lists_and_never_on_a_held_out_one() -> None:
@@ -81,4 +78,5 @@ def test_the_tuned_encoder_runs_for_every_message_that_could_reach_the_threshold
     or above that."""
     configured = _configured()
     assert configured.tuning is not None and configured.sentence_model
-    assert (1 + configured.confirm_from) / 2 <= configured_thresholds(PROJECT_DIR / "config.yml").crisis
+    assert (1 + configured.confirm_from) / 2 == configured.lowest_safe_threshold()
+    assert configured.lowest_safe_threshold() <= configured_thresholds(PROJECT_DIR / "config.yml").crisis

@@ -16,6 +16,7 @@ import pytest
 
 from bot.build.redteam import Net, SetResult, load_redteam, ordinary_questions, probe, rule_threshold
 from bot.nlu.confidence import CRISIS_SCORE_KEY, configured_thresholds
+from bot.nlu.crisis_classifier import configured_crisis
 from bot.safety import detect_crisis
 from tests.paths import PROJECT_DIR
 
@@ -83,7 +84,8 @@ def test_the_threshold_is_the_one_the_rule_picks(results, threshold) -> None:
     """config.yml's crisis threshold follows its rule (bot/build/redteam.py) on today's model;
     a retraining that moves the scores must move the threshold too. Slack of 0.02: training on
     2 cores is not bit-for-bit repeatable."""
-    picked = rule_threshold(results.values(), PROJECT_DIR)
+    floor = configured_crisis(PROJECT_DIR / "config.yml").lowest_safe_threshold()
+    picked = rule_threshold(results.values(), PROJECT_DIR, floor)
     assert picked is not None, "the run measured the sets the rule reads"
     assert abs(picked - threshold) <= 0.02 + 1e-9, f"the rule picks {picked}, config.yml has {threshold}"
 

@@ -41,11 +41,13 @@ def test_the_rule_keeps_a_margin_over_every_message_that_must_never_fire() -> No
     near_misses = _scored(*[0.1] * 100)
     assert threshold_by_rule([_scored(0.2, 0.688), _scored(0.5)], near_misses) == 0.72
     assert threshold_by_rule([_scored(0.25)], near_misses) == 0.28  # (0.25 + 0.03) * 100 is 28.000000000000004
+    assert threshold_by_rule([_scored(0.25)], near_misses, floor=0.65) == 0.65  # never below the floor
 
 
 def test_the_rule_rises_until_the_near_misses_allow_it() -> None:
     near_misses = _scored(*[0.1] * 90, *[0.8] * 6, *[0.85] * 4)  # 10% at 0.8, 4% at 0.85, none above
     assert threshold_by_rule([_scored(0.3)], near_misses) == 0.86
+    assert threshold_by_rule([_scored(0.2)], near_misses, floor=0.65) == 0.86  # the floor never lowers it
 
 
 def test_the_rule_is_read_from_the_sets_named_relative_or_absolute(tmp_path, monkeypatch) -> None:

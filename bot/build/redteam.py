@@ -119,16 +119,18 @@ def format_results(results: Iterable[SetResult], threshold: float, show_misses: 
     return "\n".join(lines)
 
 
-def threshold_by_rule(never_fire: Iterable[SetResult], near_misses: SetResult) -> float:
-    """The crisis threshold config.yml's rule picks, in steps of 0.01."""
+def threshold_by_rule(never_fire: Iterable[SetResult], near_misses: SetResult, floor: float = 0.0) -> float:
+    """The crisis threshold config.yml's rule picks, in steps of 0.01, never below ``floor`` (the
+    lowest the model net can serve: see CrisisConfig.lowest_safe_threshold)."""
     highest = max((p.score for result in never_fire for p in result.probes), default=0.0)
     step = math.ceil(round((highest + THRESHOLD_MARGIN) * 100, 6))  # round: (0.25 + 0.03) * 100 is 28.000000000000004
+    step = max(step, math.ceil(round(floor * 100, 6)))
     while step < 100 and near_misses.rate(Net.MODEL, step / 100) > MAX_NEAR_MISS_ALARMS:
         step += 1
     return step / 100
 
 
-def rule_threshold(results: Iterable[SetResult], project_dir: Path) -> Optional[float]:
+def rule_threshold(results: Iterable[SetResult], project_dir: Path, floor: float = 0.0) -> Optional[float]:
     """The rule's pick when the run measured the sets it reads (``kapbot redteam``'s defaults)."""
     by_name = {str(Path(result.name).resolve()): result for result in results}  # relative or absolute
     validation = project_dir.resolve() / "tests" / "redteam" / "validation"
@@ -137,7 +139,7 @@ def rule_threshold(results: Iterable[SetResult], project_dir: Path) -> Optional[
     if not all(name in by_name for name in names):
         return None
     near_misses, *never_fire = (by_name[name] for name in names)
-    return threshold_by_rule(never_fire, near_misses)
+    return threshold_by_rule(never_fire, near_misses, floor)
 
 
 def default_files(project_dir: Path) -> Tuple[List[Path], List[Path]]:

@@ -72,6 +72,13 @@ class CrisisConfig(LinearConfig):
     def extra_paths(self) -> List[str]:
         return self.red_team + self.lists
 
+    def lowest_safe_threshold(self) -> float:
+        """The score is the mean of the regression and the tuned encoder, and the encoder runs only
+        from ``confirm_from`` (below it counts as 0). Below (1 + confirm_from) / 2 a message the
+        regression scored just under ``confirm_from`` could have reached the threshold had the
+        encoder run, so no crisis threshold may sit lower."""
+        return (1 + self.confirm_from) / 2 if self.tuning else 0.0
+
     def labelled_lists(self) -> List[RedTeamFile]:
         return [load_redteam(Path(path)) for path in self.red_team] + [
             load_crisis_net_list(Path(path)) for path in self.lists
@@ -91,6 +98,13 @@ def load_crisis_net_list(path: Path) -> RedTeamFile:
         raise ValueError(f"{path}: a crisis net list has one key, crisis_net")
     listed = CrisisNetList.parse_obj(entries["crisis_net"])
     return RedTeamFile(path=path, crisis=listed.crisis, texts=listed.texts)
+
+
+def configured_crisis(config_file: Path) -> CrisisConfig:
+    """The crisis classifier's settings in a Rasa config.yml."""
+    pipeline = yaml.safe_load(config_file.read_text(encoding="utf-8"))["pipeline"]
+    (entry,) = [c for c in pipeline if str(c["name"]).endswith("CrisisClassifier")]
+    return CrisisConfig.from_rasa(entry)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
