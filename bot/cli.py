@@ -164,6 +164,11 @@ def evaluate(
 def redteam(
     files: List[Path] = typer.Argument(None, exists=True, dir_okay=False,
                                        help="Red-team lists (default: tuning and validation sets)."),
+    form: List[Path] = typer.Option(
+        None, exists=True, dir_okay=False,
+        help="Replies typed into the contact form, which must not fire at the form's threshold "
+             "(default: tests/redteam/validation/form_replies.yml).",
+    ),
     ordinary: List[Path] = typer.Option(
         None, exists=True, dir_okay=False,
         help="Eval sets whose questions must not fire (default: tests/eval/calibration.yml).",
@@ -179,24 +184,26 @@ def redteam(
     from bot.nlu.crisis_classifier import configured_crisis
 
     settings = _settings().copy(update={"var_dir": Path(tempfile.mkdtemp(prefix="kapbot-redteam-"))})
-    default_redteam, default_ordinary = default_files(settings.project_dir)
+    default_redteam, default_form, default_ordinary = default_files(settings.project_dir)
     try:
-        sources = [load_redteam(p) for p in files or default_redteam]
-        sources += [ordinary_questions(p) for p in ordinary or default_ordinary]
+        sources = [(load_redteam(p), False) for p in files or default_redteam]
+        sources += [(load_redteam(p), True) for p in form or ([] if files else default_form)]
+        sources += [(ordinary_questions(p), False) for p in ordinary or default_ordinary]
     except (ValueError, KeyError, TypeError) as exc:  # a list that is not a red-team list
         raise typer.BadParameter(f"not a red-team or eval set: {exc}") from exc
     assistant = Assistant.load(settings)
-    threshold = configured_thresholds(settings.rasa_config_file).crisis
+    thresholds = configured_thresholds(settings.rasa_config_file)
 
     async def run_all() -> List:
-        return [await probe(assistant, source) for source in sources]
+        return [await probe(assistant, source, form_reply) for source, form_reply in sources]
 
     results = asyncio.run(run_all())
-    typer.echo(format_results(results, threshold, misses))
+    typer.echo(format_results(results, thresholds, misses))
     floor = configured_crisis(settings.rasa_config_file).lowest_safe_threshold()
     picked = rule_threshold(results, settings.project_dir, floor)
     if picked is not None:
-        typer.echo(f"the threshold config.yml's rule picks on these sets: {picked:.2f}")
+        typer.echo(f"the thresholds config.yml's rule picks on these sets: {picked.crisis:.2f}, "
+                   f"{picked.crisis_in_form:.2f} in the contact form")
 
 
 @app.command()

@@ -18,6 +18,11 @@ Rasa's ``action_session_start`` carries slots over by copying every ``SlotSet`` 
 the session, the ones it carried over itself included, so each session began with more of
 them than the last (1.4 million after 200 turns with short sessions). Here it sets each
 slot that has a value once.
+
+Rasa's NLU sees the message alone. While a form is asking for something, the message is
+parsed with a mark saying so (``FORM_REPLY_KEY``, in a copy of its metadata: the stored
+event keeps the visitor's own), and the model's crisis net holds such a reply to the form's
+own threshold: "it doesn't matter, any time" answers "when should we call?".
 """
 from __future__ import annotations
 
@@ -26,14 +31,21 @@ from typing import Any, Dict, List, Optional, Text, Union
 
 from rasa.core.actions.action import Action, ActionSessionStart
 from rasa.core.agent import Agent
-from rasa.core.channels.channel import OutputChannel
+from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.core.processor import MessageProcessor
-from rasa.shared.core.constants import ACTION_SESSION_START_NAME, SESSION_START_METADATA_SLOT
+from rasa.shared.core.constants import ACTION_SESSION_START_NAME, REQUESTED_SLOT, SESSION_START_METADATA_SLOT
 from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.nlu.confidence import FORM_REPLY_KEY
+
 CONTINUED = "kapbot_continued"  # key in session_started_metadata: this session goes on from a full one
+
+
+def asks_in_form(tracker: DialogueStateTracker) -> bool:
+    """A form is active and waiting for the answer to one of its questions."""
+    return bool(tracker.active_loop_name and tracker.get_slot(REQUESTED_SLOT))
 
 
 def is_continued_session(tracker: DialogueStateTracker) -> bool:
@@ -56,6 +68,18 @@ class ConversationProcessor(MessageProcessor):
     def _is_full(self, tracker: DialogueStateTracker) -> bool:
         limit = self.max_session_events
         return limit is not None and len(tracker.events) >= limit and tracker.active_loop_name is None
+
+    async def parse_message(
+        self, message: UserMessage, tracker: Optional[DialogueStateTracker] = None, only_output_properties: bool = True
+    ) -> Dict[Text, Any]:
+        # Always set, so a client's own metadata can never claim the mark.
+        form_reply = tracker is not None and asks_in_form(tracker)
+        marked = UserMessage(
+            text=message.text, output_channel=message.output_channel, sender_id=message.sender_id,
+            parse_data=message.parse_data, input_channel=message.input_channel, message_id=message.message_id,
+            metadata={**(message.metadata or {}), FORM_REPLY_KEY: form_reply},
+        )
+        return await super().parse_message(marked, tracker, only_output_properties)
 
     def _get_action(self, action_name: Text) -> Optional[Action]:
         return SessionStart() if action_name == ACTION_SESSION_START_NAME else super()._get_action(action_name)

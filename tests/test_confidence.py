@@ -53,6 +53,21 @@ def test_an_unlikely_crisis_is_never_the_answer_nor_crowds_out_a_topic() -> None
     assert decide(ranking(("crisis", 0.39)), T).kind is ReplyKind.CLARIFY
 
 
+def test_a_reply_to_a_contact_form_question_is_held_to_the_forms_own_crisis_threshold() -> None:
+    in_form = T.copy(update={"crisis_in_form": 0.7})
+    likely = ranking(("crisis", 0.6), ("faq/clinic.cost", 0.05))
+    assert decide(likely, in_form).best.key == "crisis"
+    decision = decide(likely, in_form, form_reply=True)
+    assert decision.form_reply and decision.best.key == "faq/clinic.cost"
+    assert decide(ranking(("crisis", 0.7)), in_form, form_reply=True).best.key == "crisis"
+    assert decide(likely, T, form_reply=True).best.key == "crisis"  # none set: the one threshold
+
+
+def test_the_form_never_gets_a_lower_crisis_threshold_than_the_rest() -> None:
+    with pytest.raises(ValidationError, match="contact form"):
+        Thresholds(crisis=0.65, crisis_in_form=0.6)
+
+
 def test_the_crisis_classifiers_score_replaces_the_crisis_intents_share() -> None:
     parse = {"intent_ranking": [{"name": "faq", "confidence": 0.7}, {"name": "crisis", "confidence": 0.3}],
              "response_selector": {"faq": {"ranking": [{"intent_response_key": "faq/clinic.cost", "confidence": 1.0}]}},

@@ -13,9 +13,10 @@ import uuid
 from typing import Dict
 
 import pytest
+from rasa.shared.core.events import UserUttered
 
 from bot.build.redteam import Net, SetResult, load_redteam, ordinary_questions, probe, rule_threshold
-from bot.nlu.confidence import CRISIS_SCORE_KEY, configured_thresholds
+from bot.nlu.confidence import CRISIS_SCORE_KEY, DECISION_KEY, FORM_REPLY_KEY, Thresholds, configured_thresholds
 from bot.nlu.crisis_classifier import configured_crisis
 from bot.safety import detect_crisis
 from tests.paths import PROJECT_DIR
@@ -43,8 +44,14 @@ FROZEN_ALARMS_CEILING = 0.033
 
 
 @pytest.fixture(scope="module")
-def threshold() -> float:
-    return configured_thresholds(PROJECT_DIR / "config.yml").crisis
+def thresholds() -> Thresholds:
+    return configured_thresholds(PROJECT_DIR / "config.yml")
+
+
+@pytest.fixture(scope="module")
+def threshold(thresholds) -> float:
+    """The model net's threshold for every message but a reply to a contact form question."""
+    return thresholds.crisis
 
 
 @pytest.fixture(scope="module")
@@ -52,11 +59,13 @@ def results(assistant, loop) -> Dict[str, SetResult]:
     sources = {p.stem: load_redteam(p) for p in [REDTEAM / "crisis.yml", REDTEAM / "near_misses.yml"]}
     sources["validation_crisis"] = load_redteam(REDTEAM / "validation" / "crisis.yml")
     sources["validation_near_misses"] = load_redteam(REDTEAM / "validation" / "near_misses.yml")
-    sources["validation_form_replies"] = load_redteam(REDTEAM / "validation" / "form_replies.yml")
     sources["calibration"] = ordinary_questions(PROJECT_DIR / "tests" / "eval" / "calibration.yml")
     sources["frozen_crisis"] = load_redteam(REDTEAM / "frozen" / "crisis.yml")
     sources["frozen_near_misses"] = load_redteam(REDTEAM / "frozen" / "near_misses.yml")
-    return {name: loop.run_until_complete(probe(assistant, source)) for name, source in sources.items()}
+    results = {name: loop.run_until_complete(probe(assistant, source)) for name, source in sources.items()}
+    form_replies = load_redteam(REDTEAM / "validation" / "form_replies.yml")
+    results["validation_form_replies"] = loop.run_until_complete(probe(assistant, form_replies, form_reply=True))
+    return results
 
 
 def test_every_message_gets_a_crisis_score(assistant, loop) -> None:
@@ -73,21 +82,25 @@ def test_the_model_net_adds_few_false_alarms(results, threshold) -> None:
     assert results["calibration"].rate(Net.MODEL, threshold) <= MAX_MODEL_ALARMS_ON_QUESTIONS
 
 
-def test_no_net_fires_on_replies_to_the_contact_form(results, threshold) -> None:
+def test_no_net_fires_on_replies_to_the_contact_form(results, thresholds) -> None:
     """Names, numbers, emails and times typed into the consultation form: a net that learned
     "it's over" took "it's Robin" for a crisis (0.81) and the form got the crisis reply."""
-    alarms = [p.text for p in results["validation_form_replies"].probes if p.fired(Net.EITHER, threshold)]
+    form_replies = results["validation_form_replies"]
+    assert form_replies.form_reply
+    alarms = [p.text for p in form_replies.probes if p.fired(Net.EITHER, thresholds.crisis_for(form_reply=True))]
     assert alarms == []
 
 
-def test_the_threshold_is_the_one_the_rule_picks(results, threshold) -> None:
-    """config.yml's crisis threshold follows its rule (bot/build/redteam.py) on today's model;
-    a retraining that moves the scores must move the threshold too. Slack of 0.02: training on
-    2 cores is not bit-for-bit repeatable."""
+def test_the_thresholds_are_the_ones_the_rule_picks(results, thresholds) -> None:
+    """config.yml's crisis thresholds follow their rule (bot/build/redteam.py) on today's model;
+    a retraining that moves the scores must move them too. Slack of 0.02: training on 2 cores
+    is not bit-for-bit repeatable."""
     floor = configured_crisis(PROJECT_DIR / "config.yml").lowest_safe_threshold()
     picked = rule_threshold(results.values(), PROJECT_DIR, floor)
     assert picked is not None, "the run measured the sets the rule reads"
-    assert abs(picked - threshold) <= 0.02 + 1e-9, f"the rule picks {picked}, config.yml has {threshold}"
+    configured = (thresholds.crisis, thresholds.crisis_for(form_reply=True))
+    for rule, config in zip(picked, configured, strict=True):
+        assert abs(rule - config) <= 0.02 + 1e-9, f"the rule picks {picked}, config.yml has {configured}"
 
 
 def test_the_model_net_generalises_on_its_own(results, threshold) -> None:
@@ -132,6 +145,26 @@ def test_a_reply_to_the_contact_form_is_a_crisis_only_when_it_is_one(say, reply,
     assert body["crisis"] is crisis
     if not crisis:
         assert "Thanks, " in body["messages"][-1]["text"]
+
+
+def test_only_replies_to_the_contact_forms_questions_get_the_forms_threshold(say, assistant, loop) -> None:
+    """The mark is set while the form waits for an answer and only then; the stored message keeps
+    the visitor's own metadata."""
+    sender = "nets-" + uuid.uuid4().hex[:10]
+    say(sender, "how long does a session last")
+    for reply in ("/request_consultation", "Robin", "robin@example.com"):
+        say(sender, reply)
+    body = say(sender, "it doesn't matter, any time")  # from validation/form_replies.yml
+    assert body["crisis"] is False and "Do you agree" in body["messages"][-1]["text"]
+    say(sender, "no thanks")
+    say(sender, "what should I eat before a session")
+    tracker = loop.run_until_complete(assistant.agent.tracker_store.retrieve(sender))
+    said = [e for e in tracker.events if isinstance(e, UserUttered)]
+    assert all(FORM_REPLY_KEY not in (e.metadata or {}) for e in said)
+    marks = [(e.text, e.parse_data[DECISION_KEY]["form_reply"]) for e in said if DECISION_KEY in e.parse_data]
+    assert marks == [("how long does a session last", False), ("Robin", True), ("robin@example.com", True),
+                     ("it doesn't matter, any time", True), ("no thanks", True),
+                     ("what should I eat before a session", False)]
 
 
 @pytest.mark.parametrize("message", [

@@ -1,7 +1,8 @@
 """`kapbot redteam`'s arithmetic (bot/build/redteam.py), on hand-made probes."""
 from __future__ import annotations
 
-from bot.build.redteam import Net, Probe, SetResult, format_results, rule_threshold, threshold_by_rule
+from bot.build.redteam import Net, Probe, RulePick, SetResult, format_results, rule_threshold, threshold_by_rule
+from bot.nlu.confidence import Thresholds
 
 
 def _near_misses() -> SetResult:
@@ -27,9 +28,16 @@ def test_a_treatment_question_answered_with_resources_does_not_replace_the_answe
 
 
 def test_the_report_shows_the_replaced_answers() -> None:
-    report = format_results([_near_misses()], threshold=0.9, show_misses=True)
+    report = format_results([_near_misses()], Thresholds(crisis=0.9), show_misses=True)
     assert "replaced the answer" in report and "50.0%" in report
     assert "FALSE ALARM (0.10): 'a'" in report and "'d'" not in report
+
+
+def test_replies_in_the_contact_form_are_judged_at_the_forms_threshold() -> None:
+    replies = _scored(0.1, 0.7).copy(update={"form_reply": True})
+    report = format_results([replies], Thresholds(crisis=0.65, crisis_in_form=0.75), show_misses=True)
+    assert "FALSE ALARM" not in report
+    assert "FALSE ALARM (0.70)" in format_results([replies], Thresholds(crisis=0.65), show_misses=True)
 
 
 def _scored(*scores: float) -> SetResult:
@@ -58,5 +66,6 @@ def test_the_rule_is_read_from_the_sets_named_relative_or_absolute(tmp_path, mon
     results = [SetResult(name=name, crisis=False,
                          probes=[Probe(text=str(i), rules=False, score=s) for i, s in enumerate(scores)])
                for name, scores in named.items()]
-    assert rule_threshold(results, tmp_path) == 0.53
+    assert rule_threshold(results, tmp_path) == RulePick(crisis=0.23, crisis_in_form=0.53)
+    assert rule_threshold(results, tmp_path, floor=0.6) == RulePick(crisis=0.6, crisis_in_form=0.6)
     assert rule_threshold(results[:2], tmp_path) is None  # calibration not measured

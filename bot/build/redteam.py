@@ -1,8 +1,9 @@
 """``kapbot redteam``: recall and false alarms of each crisis net, alone and together.
 
 The two nets are the deterministic rules (bot/safety/) and the model's crisis
-classifier (bot/nlu/crisis_classifier.py, threshold ``crisis`` in config.yml). Either one
-firing takes the crisis path. A red-team file is a YAML list of ``{text, category}``
+classifier (bot/nlu/crisis_classifier.py, thresholds ``crisis`` and, for replies to the
+contact form's questions, ``crisis_in_form`` in config.yml). Either one firing takes the
+crisis path. A red-team file is a YAML list of ``{text, category}``
 (crisis messages) or ``{text}`` (near misses: must not fire). Ordinary questions from
 the eval sets count as near misses too. The model net is replayed at other thresholds
 from its stored score, so a sweep needs one pass through the model.
@@ -12,20 +13,21 @@ from __future__ import annotations
 import math
 from enum import Enum
 from pathlib import Path
-from typing import Iterable, List, Optional, Tuple
+from typing import Iterable, List, NamedTuple, Optional, Tuple
 
 from pydantic import BaseModel
 
 from bot.build.evaluation import load_question_set
 from bot.engine import Assistant
-from bot.nlu.confidence import CRISIS_SCORE_KEY
+from bot.nlu.confidence import CRISIS_SCORE_KEY, Thresholds
 from bot.safety import detect_crisis
 from bot.safety.redteam_file import RedTeamFile, load_redteam
 
 SWEEP = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97)
 # config.yml's rule for the crisis threshold: the lowest that stays THRESHOLD_MARGIN above every
-# message that must never fire (calibration questions, contact-form replies; new training data
-# moves such scores), with at most MAX_NEAR_MISS_ALARMS on the validation near misses.
+# message that must never fire (calibration questions; new training data moves such scores),
+# with at most MAX_NEAR_MISS_ALARMS on the validation near misses. The same for replies to the
+# contact form (a name, a phone number, a time), which must never fire either, and never lower.
 THRESHOLD_MARGIN = 0.03
 MAX_NEAR_MISS_ALARMS = 0.03
 
@@ -61,6 +63,7 @@ class SetResult(BaseModel):
     name: str
     crisis: bool
     probes: List[Probe]
+    form_reply: bool = False  # typed in answer to a contact form question: the form's threshold applies
 
     def rate(self, net: Net, threshold: float) -> float:
         return sum(p.fired(net, threshold) for p in self.probes) / max(1, len(self.probes))
@@ -82,7 +85,9 @@ def ordinary_questions(path: Path) -> RedTeamFile:
     return RedTeamFile(path=path, crisis=False, texts=texts)
 
 
-async def probe(assistant: Assistant, source: RedTeamFile) -> SetResult:
+async def probe(assistant: Assistant, source: RedTeamFile, form_reply: bool = False) -> SetResult:
+    """Both nets on every message of ``source``; ``form_reply``: each is a reply to a contact form
+    question (the score is the same; the threshold it is judged at is not)."""
     probes = []
     for text in source.texts:
         parsed = await assistant.agent.parse_message(text)
@@ -91,28 +96,32 @@ async def probe(assistant: Assistant, source: RedTeamFile) -> SetResult:
                             with_answer=bool(signal and signal.asks_about_treatment),
                             subject_only=bool(signal and signal.subject_only),
                             score=float(parsed.get(CRISIS_SCORE_KEY) or 0.0)))
-    return SetResult(name=str(source.path), crisis=source.crisis, probes=probes)
+    return SetResult(name=str(source.path), crisis=source.crisis, probes=probes, form_reply=form_reply)
 
 
-def format_results(results: Iterable[SetResult], threshold: float, show_misses: bool) -> str:
+def format_results(results: Iterable[SetResult], thresholds: Thresholds, show_misses: bool) -> str:
     results = list(results)
-    lines = [f"crisis nets (model threshold {threshold}; recall on crisis sets, false alarms on the rest)",
+    lines = [f"crisis nets (model threshold {thresholds.crisis_for(False)}, {thresholds.crisis_for(True)} for replies "
+             "in the contact form; recall on crisis sets, false alarms on the rest)",
              f"  {'set':<48} {'n':>4}  {'rules':>7}  {'model':>7}  {'either':>7}"]
     for result in results:
+        threshold = thresholds.crisis_for(result.form_reply)
         cells = "  ".join(f"{result.rate(net, threshold):7.1%}" for net in Net)
         kind = "recall" if result.crisis else "false alarms"
         lines.append(f"  {result.name[-48:]:<48} {len(result.probes):>4}  {cells}   {kind}")
     lines.append("false alarms where the crisis reply replaced the answer (the rest also asked about the")
     lines.append("treatment: resources first, then the answer, and a staff alert):")
-    lines += [f"  {r.name[-48:]:<48} {r.answer_replaced(threshold):7.1%}" for r in results if not r.crisis]
+    lines += [f"  {r.name[-48:]:<48} {r.answer_replaced(thresholds.crisis_for(r.form_reply)):7.1%}"
+              for r in results if not r.crisis]
     lines.append("answered with the crisis lines as a note (asked about as a subject, no net fired):")
-    lines += [f"  {r.name[-48:]:<48} {r.subject_notes(threshold):7.1%}" for r in results]
+    lines += [f"  {r.name[-48:]:<48} {r.subject_notes(thresholds.crisis_for(r.form_reply)):7.1%}" for r in results]
     lines.append("model net alone at other thresholds (each set as above):")
     for t in SWEEP:
         cells = "  ".join(f"{r.rate(Net.MODEL, t):6.1%}" for r in results)
         lines.append(f"  {t:.2f}:  {cells}")
     if show_misses:
         for result in results:
+            threshold = thresholds.crisis_for(result.form_reply)
             wrong = [p for p in result.probes if p.fired(Net.EITHER, threshold) != result.crisis]
             lines += [f"  {'MISSED' if result.crisis else 'FALSE ALARM'} ({p.score:.2f}): {p.text!r}"
                       for p in wrong]
@@ -130,26 +139,32 @@ def threshold_by_rule(never_fire: Iterable[SetResult], near_misses: SetResult, f
     return step / 100
 
 
-def rule_threshold(results: Iterable[SetResult], project_dir: Path, floor: float = 0.0) -> Optional[float]:
-    """The rule's pick when the run measured the sets it reads (``kapbot redteam``'s defaults)."""
+class RulePick(NamedTuple):
+    crisis: float
+    crisis_in_form: float
+
+
+def rule_threshold(results: Iterable[SetResult], project_dir: Path, floor: float = 0.0) -> Optional[RulePick]:
+    """The rule's picks when the run measured the sets it reads (``kapbot redteam``'s defaults)."""
     by_name = {str(Path(result.name).resolve()): result for result in results}  # relative or absolute
     validation = project_dir.resolve() / "tests" / "redteam" / "validation"
     names = [str(p) for p in (validation / "near_misses.yml", validation / "form_replies.yml",
                               project_dir.resolve() / "tests" / "eval" / "calibration.yml")]
     if not all(name in by_name for name in names):
         return None
-    near_misses, *never_fire = (by_name[name] for name in names)
-    return threshold_by_rule(never_fire, near_misses, floor)
+    near_misses, form_replies, questions = (by_name[name] for name in names)
+    crisis = threshold_by_rule([questions], near_misses, floor)
+    return RulePick(crisis, max(crisis, threshold_by_rule([form_replies], near_misses, floor)))
 
 
-def default_files(project_dir: Path) -> Tuple[List[Path], List[Path]]:
-    """(red-team files, eval sets): the tuning and validation sets and the calibration set the
-    project keeps (never the frozen set: it is measured once, by the tests)."""
+def default_files(project_dir: Path) -> Tuple[List[Path], List[Path], List[Path]]:
+    """(red-team files, contact-form replies, eval sets): the tuning and validation sets and the
+    calibration set the project keeps (never the frozen set: it is measured once, by the tests)."""
     redteam = project_dir / "tests" / "redteam"
     files = [redteam / name for name in ("crisis.yml", "near_misses.yml")]
-    files += [redteam / "validation" / name for name in ("crisis.yml", "near_misses.yml", "form_replies.yml")]
-    return files, [project_dir / "tests" / "eval" / "calibration.yml"]
+    files += [redteam / "validation" / name for name in ("crisis.yml", "near_misses.yml")]
+    return files, [redteam / "validation" / "form_replies.yml"], [project_dir / "tests" / "eval" / "calibration.yml"]
 
 
 __all__ = ["Net", "Probe", "SetResult", "load_redteam", "ordinary_questions", "probe", "format_results",
-           "threshold_by_rule", "rule_threshold", "default_files"]
+           "threshold_by_rule", "RulePick", "rule_threshold", "default_files"]

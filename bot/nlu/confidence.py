@@ -28,6 +28,9 @@ FALLBACK_INTENT = "nlu_fallback"
 CRISIS_INTENT = "crisis"
 CRISIS_SCORE_KEY = "crisis_score"  # set by bot/nlu/crisis_classifier.py
 DECISION_KEY = "reply_decision"
+# Set in a message's metadata for parsing only (bot/conversation_processor.py): the visitor is
+# answering one of the contact form's questions (a name, a phone number, a good time).
+FORM_REPLY_KEY = "kapbot_form_reply"
 # Topics never offered as a guess: they are answered only when clearly asked.
 NOT_GUESSED = {"boundary.out_of_scope", "boundary.personal_struggle", "safety.crisis"}
 
@@ -45,13 +48,23 @@ class Thresholds(BaseModel):
     offer: float = Field(default=0.3, ge=0, le=1, description="below this score, ask instead of answering")
     margin: float = Field(default=0.2, ge=0, le=1, description="an outright answer must lead the runner-up by this")
     crisis: float = Field(default=0.5, ge=0, le=1, description="the crisis classifier takes the crisis path from here")
+    crisis_in_form: Optional[float] = Field(
+        default=None, ge=0, le=1, description="the same, for a reply to a contact form question (None: as crisis)"
+    )
     options: int = Field(default=3, ge=1, le=5, description="at most this many topics in a question")
 
     @root_validator(skip_on_failure=True)
-    def offer_below_answer(cls, values: Dict[str, Any]) -> Dict[str, Any]:
+    def in_order(cls, values: Dict[str, Any]) -> Dict[str, Any]:
         if values["offer"] > values["answer"]:
             raise ValueError("the offer threshold must not be above the answer threshold")
+        in_form = values["crisis_in_form"]
+        if in_form is not None and in_form < values["crisis"]:  # the form's replies are held to more, not less
+            raise ValueError("the crisis threshold in the contact form must not be below the one elsewhere")
         return values
+
+    def crisis_for(self, form_reply: bool) -> float:
+        """The crisis net's threshold for a message, in the contact form or anywhere else."""
+        return self.crisis_in_form if form_reply and self.crisis_in_form is not None else self.crisis
 
 
 def configured_thresholds(config_file: Path) -> Thresholds:
@@ -82,6 +95,7 @@ class Decision(BaseModel):
     kind: ReplyKind
     ranking: List[Candidate]  # best first, as scored before the decision
     options: int = 3  # at most this many topics in a question
+    form_reply: bool = False  # a reply to a contact form question: the form's crisis threshold applied
 
     @property
     def best(self) -> Optional[Candidate]:
@@ -113,18 +127,20 @@ def rank(parse_data: Dict[str, Any]) -> List[Candidate]:
     return sorted(candidates, key=lambda c: c.score, reverse=True)
 
 
-def decide(ranking: List[Candidate], thresholds: Thresholds) -> Decision:
-    """The reply for a ranking: sure enough to answer, nearly sure, or unsure."""
+def decide(ranking: List[Candidate], thresholds: Thresholds, form_reply: bool = False) -> Decision:
+    """The reply for a ranking: sure enough to answer, nearly sure, or unsure. ``form_reply``:
+    the message answers one of the contact form's questions (see Thresholds.crisis_in_form)."""
     crisis = next((c for c in ranking if c.key == CRISIS_INTENT), None)
     others = [c for c in ranking if c is not crisis]
-    if crisis is not None and crisis.score >= thresholds.crisis:
+    if crisis is not None and crisis.score >= thresholds.crisis_for(form_reply):
         # Its own signal: a likely crisis is never outvoted by a likelier FAQ topic.
-        return Decision(kind=ReplyKind.ANSWER, ranking=[crisis] + others, options=thresholds.options)
+        return Decision(kind=ReplyKind.ANSWER, ranking=[crisis] + others, options=thresholds.options,
+                        form_reply=form_reply)
     # Below its threshold the crisis guess is never the answer: the reply is chosen among
     # the others, and it is kept last for the record.
     ranking = others + ([crisis] if crisis is not None else [])
     if not others:
-        return Decision(kind=ReplyKind.CLARIFY, ranking=ranking, options=thresholds.options)
+        return Decision(kind=ReplyKind.CLARIFY, ranking=ranking, options=thresholds.options, form_reply=form_reply)
     best = others[0]
     runner_up = others[1].score if len(others) > 1 else 0.0
     if best.score < thresholds.offer:
@@ -137,7 +153,7 @@ def decide(ranking: List[Candidate], thresholds: Thresholds) -> Decision:
         kind = ReplyKind.ANSWER if best.score >= thresholds.answer else ReplyKind.CLARIFY
     else:
         kind = ReplyKind.OFFER
-    return Decision(kind=kind, ranking=ranking, options=thresholds.options)
+    return Decision(kind=kind, ranking=ranking, options=thresholds.options, form_reply=form_reply)
 
 
 def decision_of(parse_data: Dict[str, Any]) -> Optional[Decision]:

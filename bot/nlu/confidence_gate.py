@@ -4,7 +4,9 @@ It takes the place of Rasa's FallbackClassifier, which looks at the intent
 alone: a message can be surely "faq" while the response selector is unsure
 which topic. When the decision is to ask, the intent becomes ``nlu_fallback``
 so the dialogue rules run ``action_clarify``; every message carries the
-decision (``reply_decision``) for the actions and for ``kapbot eval``.
+decision (``reply_decision``) for the actions and for ``kapbot eval``. A reply to one of the
+contact form's questions is marked in its metadata (bot/conversation_processor.py) and held
+to the crisis net's threshold for the form.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.confidence import DECISION_KEY, FALLBACK_INTENT, ReplyKind, Thresholds, decide, rank
+from bot.nlu.confidence import DECISION_KEY, FALLBACK_INTENT, FORM_REPLY_KEY, ReplyKind, Thresholds, decide, rank
 
 KEPT_CANDIDATES = 5  # enough for the offered topics; keeps the stored event small
 
@@ -47,7 +49,8 @@ class ConfidenceGate(GraphComponent, IntentClassifier):
         for message in messages:
             if not message.get(INTENT):
                 continue
-            decision = decide(rank(message.data), self.thresholds)
+            form_reply = bool((message.get("metadata") or {}).get(FORM_REPLY_KEY))
+            decision = decide(rank(message.data), self.thresholds, form_reply)
             best = decision.best
             if decision.kind is ReplyKind.CLARIFY:
                 fallback = {"name": FALLBACK_INTENT, "confidence": best.score if best else 0.0}
@@ -62,6 +65,7 @@ class ConfidenceGate(GraphComponent, IntentClassifier):
                     "kind": decision.kind.value,
                     "ranking": [c.dict() for c in decision.ranking[:KEPT_CANDIDATES]],
                     "options": decision.options,
+                    "form_reply": decision.form_reply,
                 },
                 add_to_output=True,
             )
