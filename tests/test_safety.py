@@ -143,6 +143,11 @@ def test_questions_about_the_treatment_get_resources_and_an_answer(text: str) ->
     "I run a football club. what are the warning signs that a player is suicidal?",
     "our school is running a workshop on spotting self harm, do you have resources for staff?",
     "do you treat clients who have had suicidal thoughts in the past?",
+    # Stop 36: what staff do when someone they serve says it, and whom the clinic sees or excludes,
+    # asked in a role or about criteria.
+    "I'm a hospital chaplain: when a patient tells me they want to die, what should I say?",
+    "what are your exclusion criteria? do you accept patients with a suicide attempt in the past six months?",
+    "youth worker here. do you see teenagers who self-harm?",
 ])
 def test_suicidality_as_a_subject_gets_a_note_not_the_crisis_path(text: str) -> None:
     signal = detect_crisis(text)
@@ -409,6 +414,14 @@ def test_examples_from_the_safety_issue(text: str, expected: Optional[CrisisCate
     ("ready to meet my maker whenever He calls, not a day before. what does a session cost?", None),
     ("I'm ready to meet my maker", CrisisCategory.self_harm),
     ("that was 2006, I put a pistol to my head once. sober fifteen years now and solid", None),
+    # Stop 36: patients' homicidal thoughts as a matter for staff (an escalation protocol is a
+    # procedure, not things getting worse), never the writer's own; asked bare, or with the
+    # writer harming themselves, whom the clinic sees stays a crisis.
+    ("if a client voices homicidal thoughts in session, what is your escalation protocol?", None),
+    ("I'm having homicidal thoughts about my ex, do you treat that?", CrisisCategory.harm_to_others),
+    ("do you treat people who self-harm?", CrisisCategory.self_harm),
+    ("youth worker here, do you see teenagers who self-harm? I have been cutting myself too",
+     CrisisCategory.self_harm),
 ])
 def test_documented_decisions(text: str, expected: Optional[CrisisCategory]) -> None:
     assert outcome(text) == expected
@@ -529,7 +542,7 @@ def test_a_broken_patterns_file_fails_loudly(tmp_path: Path) -> None:
         ("unquoted", "['off', 'odd'", "[off, 'odd'", "quote every word"),  # YAML reads off as false
         ("macro", "{others_self}", "{nobody_defined_this}", "unknown macro"),
         ("context", "none_of: [resolved_history]", "none_of: [resolved_histroy]", "unknown context"),
-        ("any_of", "any_of: [subject_question, screening_talk]", "any_of: [subject_question, screening_tlak]",
+        ("any_of", "any_of: [subject_question, screening_talk,", "any_of: [subject_question, screening_tlak,",
          "unknown context"),
     ]:
         folder = _patterns_copy(tmp_path, case)
