@@ -422,6 +422,23 @@ def test_examples_from_the_safety_issue(text: str, expected: Optional[CrisisCate
     ("do you treat people who self-harm?", CrisisCategory.self_harm),
     ("youth worker here, do you see teenagers who self-harm? I have been cutting myself too",
      CrisisCategory.self_harm),
+    # A day picked where thoughts of dying are named, never a day for a booking; a decision to join
+    # someone who died, not a trip; high risk by the writer's own reckoning, not someone else's word.
+    ("the thoughts were managed, they are not now. I have picked Friday. do I still come in on Monday?",
+     CrisisCategory.self_harm),
+    ("I have picked Friday for my intake, is that ok?", None),
+    ("my husband passed in June. I have decided to join him before Christmas", CrisisCategory.self_harm),
+    ("my dad died in May, I have decided to join her in Lisbon for the summer", None),
+    ("I am high risk tonight and home alone with the means", CrisisCategory.self_harm),
+    ("my probation officer said I am high risk, does that affect KAP?", None),
+    # Someone else's joke, a price that "would kill him", a film, a past told as behind the writer,
+    # thoughts seen to monthly by a psychiatrist.
+    ("my brother joked he would strangle me if I come home loopy, can someone drive me?", None),
+    ("the deductible alone would kill him, is there a payment plan?", None),
+    ("we are making a short film about a man who ends his life, can we film in the lobby?", None),
+    ("I was suicidal in my twenties, that is all behind me now. what does KAP cost?", None),
+    ("I see my psychiatrist monthly for long-standing passive thoughts of death, stable for years. do I qualify?",
+     None),
 ])
 def test_documented_decisions(text: str, expected: Optional[CrisisCategory]) -> None:
     assert outcome(text) == expected

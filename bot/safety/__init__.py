@@ -94,6 +94,14 @@ Decisions (pinned in tests/test_safety.py)
   people they support (unless they are hurt themselves) are not crises; nor are rent that
   "strangles", make-up blood, a parent's fear that the writer will stop breathing, or death met
   in faith ("whenever He calls, not a day before"; a bare "ready to meet my maker" is).
+- Stop 36: what staff do when someone they serve says they want to die, or voices homicidal
+  thoughts, and whom the clinic sees or excludes when asked in a role or about its criteria
+  ("School counsellor: do you see under-18s who self-harm?"), get the answer with the crisis
+  lines as a note; asked bare ("do you treat people who self-harm?") it stays a crisis. A day
+  picked where thoughts of dying are named ("they're not managed anymore. I picked Sunday") is
+  a crisis, a day picked for a booking is not; so is a decision to join someone who died, and
+  "high risk" by the writer's own reckoning (not a counsellor's word). Someone else's joke, a
+  price that "would kill her", a short film and a past told as behind the writer are not.
 - A will, life insurance or funeral wishes count as preparation only with a worrying cue
   (passwords left for a spouse, "she'll need them soon", "no point waiting"), and not around a
   diagnosis, a wedding, a new baby or time off.
