@@ -439,6 +439,22 @@ def test_examples_from_the_safety_issue(text: str, expected: Optional[CrisisCate
     ("I was suicidal in my twenties, that is all behind me now. what does KAP cost?", None),
     ("I see my psychiatrist monthly for long-standing passive thoughts of death, stable for years. do I qualify?",
      None),
+    # A goodbye whose ordinary reasons are ruled out, a plan's parts listed, wanting to be found
+    # before the children, last letters left to be found; the same words for a trip, a payment or
+    # a slot are not. "I can't do this anymore" said of a thing ("the 7am slots, I mean") is not;
+    # of life it is. An employer holding the papers with threats is abuse.
+    ("goodbye everyone. not moving, not retiring, just going", CrisisCategory.self_harm),
+    ("goodbye for now, not moving, just going on holiday next week", None),
+    ("date, place and method are all written down. friday.", CrisisCategory.self_harm),
+    ("whats the method and date of payment for the deposit?", None),
+    ("please have someone find me before my kids get home", CrisisCategory.self_harm),
+    ("can you find me a slot before the kids get home?", None),
+    ("I left my final letters on the desk where they will be found", CrisisCategory.self_harm),
+    ("I cant do this anymore. the 7am appointments, I mean. anything later?", None),
+    ("I cant do this anymore. this life I mean", CrisisCategory.self_harm),
+    ("my uncle says he will bury me if I complain about the drive once more. do you have parking?", None),
+    ("the farm boss keeps our passports and threatens us if we complain. we cant leave", CrisisCategory.abuse),
+    ("my boss keeps my phone during shifts so I cant call you back until 6", None),
 ])
 def test_documented_decisions(text: str, expected: Optional[CrisisCategory]) -> None:
     assert outcome(text) == expected

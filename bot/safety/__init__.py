@@ -101,7 +101,11 @@ Decisions (pinned in tests/test_safety.py)
   picked where thoughts of dying are named ("they're not managed anymore. I picked Sunday") is
   a crisis, a day picked for a booking is not; so is a decision to join someone who died, and
   "high risk" by the writer's own reckoning (not a counsellor's word). Someone else's joke, a
-  price that "would kill her", a short film and a past told as behind the writer are not.
+  price that "would kill her", a short film and a past told as behind the writer are not. A
+  goodbye whose ordinary reasons are ruled out ("not moving, not retiring, just going"), a
+  plan's parts listed ("date, place, method"), wanting to be found before the children, and
+  last letters left to be found are crises; "I can't do this anymore" said of a thing ("the 6am
+  slots, I mean") is not.
 - A will, life insurance or funeral wishes count as preparation only with a worrying cue
   (passwords left for a spouse, "she'll need them soon", "no point waiting"), and not around a
   diagnosis, a wedding, a new baby or time off.
