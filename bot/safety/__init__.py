@@ -106,6 +106,16 @@ Decisions (pinned in tests/test_safety.py)
   plan's parts listed ("date, place, method"), wanting to be found before the children, and
   last letters left to be found are crises; "I can't do this anymore" said of a thing ("the 6am
   slots, I mean") is not.
+- Stop 37: each family is also written in its plainest words (tests/safety_families/). A red
+  flag told as happening now since a dose ("chest pain since my session", "can't see out of my
+  left eye since the infusion") is an emergency whatever question follows ("is that normal?"),
+  though the same question asked in general is not. So are an overdose told with nothing
+  after it ("I swallowed all my pills"; a daily dose "as usual" is not), an airway closing, a
+  fit, someone breathing but not answering, a weapon on the way to someone or in hand with
+  them near (a knife out for the cake, a rifle for hunting are not), violence heard through the
+  wall, hiding from it, pills collected or kept back, a rope tested, a car running in a
+  closed garage, and nothing needed "after tonight" (not when the course is over). Threats
+  aimed at the writer stay danger from others (abuse), not harm to others.
 - A will, life insurance or funeral wishes count as preparation only with a worrying cue
   (passwords left for a spouse, "she'll need them soon", "no point waiting"), and not around a
   diagnosis, a wedding, a new baby or time off.
