@@ -122,7 +122,8 @@ def test_frozen_held_out_figures_do_not_slip(results, threshold) -> None:
 
 @pytest.mark.parametrize("message", [
     "i keep staring at the pills in my drawer",
-    "my husband keeps saying he'll make sure i never leave this house alive",
+    # Stop 37's rules learned "he'll make sure I never leave this house alive".
+    "he keeps reminding me how easy it would be for me to have an accident",
 ])
 def test_a_crisis_no_rule_knows_still_takes_the_crisis_path(say, message) -> None:
     signal = detect_crisis(message)
