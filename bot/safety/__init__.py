@@ -116,6 +116,14 @@ Decisions (pinned in tests/test_safety.py)
   wall, hiding from it, pills collected or kept back, a rope tested, a car running in a
   closed garage, and nothing needed "after tonight" (not when the course is over). Threats
   aimed at the writer stay danger from others (abuse), not harm to others.
+- Stop 38: hyperbole blamed on a petty thing ("the hold music makes me want to jump out a
+  window", "if this queue takes any longer I'm walking into the sea") is not a crisis, unless the
+  whole of life, a time, a plan, a means or the writer's insistence is named; exams, bills, debt,
+  rent, work and people are never petty. A writer speaking from a role ("police officer here",
+  "I'm a nurse on an acute psych ward") or of something read or heard ("a news story about")
+  makes suicide and self-harm a subject: the answer with the crisis lines as a note, unless the
+  writer is at risk now. A last message from a number being changed is not a crisis, unless its
+  words are a last message's ("thank you for trying", "forgive me").
 - A will, life insurance or funeral wishes count as preparation only with a worrying cue
   (passwords left for a spouse, "she'll need them soon", "no point waiting"), and not around a
   diagnosis, a wedding, a new baby or time off.
