@@ -124,6 +124,11 @@ Decisions (pinned in tests/test_safety.py)
   makes suicide and self-harm a subject: the answer with the crisis lines as a note, unless the
   writer is at risk now. A last message from a number being changed is not a crisis, unless its
   words are a last message's ("thank you for trying", "forgive me").
+  Two red flags told together ("chest pain going down my left arm and sweating", "vomiting and
+  now confused", "a temperature of 40.5 and thrashing") are an emergency whatever question
+  follows, unlike one red flag asked about. Words said in a fight and regretted ("I said 'I
+  could kill you' and I'm ashamed of it") and a clinician's joke ("my therapist said she'd
+  strangle me if I didn't ask") are not threats.
 - A will, life insurance or funeral wishes count as preparation only with a worrying cue
   (passwords left for a spouse, "she'll need them soon", "no point waiting"), and not around a
   diagnosis, a wedding, a new baby or time off.
