@@ -129,6 +129,9 @@ Decisions (pinned in tests/test_safety.py)
   follows, unlike one red flag asked about. Words said in a fight and regretted ("I said 'I
   could kill you' and I'm ashamed of it") and a clinician's joke ("my therapist said she'd
   strangle me if I didn't ask") are not threats.
+  Thoughts said to be managed count as managed when a plan is made with a clinician ("a plan
+  with my therapist"), when they are being managed ("we've been managing my SI for eight
+  years") or when "nothing is new"; "could KAP make them worse?" is a question, not a change.
 - A will, life insurance or funeral wishes count as preparation only with a worrying cue
   (passwords left for a spouse, "she'll need them soon", "no point waiting"), and not around a
   diagnosis, a wedding, a new baby or time off.
