@@ -30,6 +30,7 @@ PATTERN_FILES: Tuple[str, ...] = (
     "means.yml",
     "imminence.yml",
     "self_injury.yml",
+    "languages.yml",  # whole messages in other languages, before the catch-all mention
     "mentions.yml",  # the catch-all mention of suicide comes after every specific self-harm rule
     "third_person.yml",
     "harm_to_others.yml",
