@@ -132,6 +132,11 @@ Decisions (pinned in tests/test_safety.py)
   Thoughts said to be managed count as managed when a plan is made with a clinician ("a plan
   with my therapist"), when they are being managed ("we've been managing my SI for eight
   years") or when "nothing is new"; "could KAP make them worse?" is a question, not a change.
+- Stop 39: stopping what keeps one alive on purpose (insulin, dialysis, seizure or heart
+  medicine; food "until I die") is self-harm, unless a doctor, a switch or a procedure is
+  behind it; so is a risk taken "kind of hoping". Whole messages in other languages get their
+  own rules (patterns/languages.yml), because the crisis net reads English: the commonest
+  words for each kind of danger, never an idiom that is everyday hyperbole there ("me mata").
 - A will, life insurance or funeral wishes count as preparation only with a worrying cue
   (passwords left for a spouse, "she'll need them soon", "no point waiting"), and not around a
   diagnosis, a wedding, a new baby or time off.
