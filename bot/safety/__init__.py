@@ -135,8 +135,9 @@ Decisions (pinned in tests/test_safety.py)
 - Stop 39: stopping what keeps one alive on purpose (insulin, dialysis, seizure or heart
   medicine; food "until I die") is self-harm, unless a doctor, a switch or a procedure is
   behind it; so is a risk taken "kind of hoping". Whole messages in other languages get their
-  own rules (patterns/languages.yml), because the crisis net reads English: the commonest
-  words for each kind of danger, never an idiom that is everyday hyperbole there ("me mata").
+  own rules (patterns/languages.yml), because the crisis net's sentence model is English: the
+  commonest words for each kind of danger, never an idiom that is everyday hyperbole there
+  ("me mata"), and a symptom only when a body is in trouble now, not when it is asked about.
 - A will, life insurance or funeral wishes count as preparation only with a worrying cue
   (passwords left for a spouse, "she'll need them soon", "no point waiting"), and not around a
   diagnosis, a wedding, a new baby or time off.
