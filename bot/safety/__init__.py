@@ -138,6 +138,14 @@ Decisions (pinned in tests/test_safety.py)
   own rules (patterns/languages.yml), because the crisis net's sentence model is English: the
   commonest words for each kind of danger, never an idiom that is everyday hyperbole there
   ("me mata"), and a symptom only when a body is in trouble now, not when it is asked about.
+- Stop 40: the word "suicide" in Spanish, Portuguese, French, Italian or Romanian ("ideacion
+  suicida", "idees suicidaires") is read by languages.yml, which asks whose thoughts they are
+  ("tengo pensamientos suicidas" is a crisis; a question, a course or a grandfather's death long
+  ago is not), and the speller no longer turns those forms into English. The past is over in
+  other Englishes too ("now ok already", "I dey fine now", "not a thing for me anymore"); a
+  claim read or seen online and a referral make suicide a subject; heat, needles, a lost quiz,
+  a broken hotline link, a form's question and hunger ("starving to death by the end") are not
+  crises, while a stranger named any way ("one man", "some guy's") following the writer now is.
 - A will, life insurance or funeral wishes count as preparation only with a worrying cue
   (passwords left for a spouse, "she'll need them soon", "no point waiting"), and not around a
   diagnosis, a wedding, a new baby or time off.
