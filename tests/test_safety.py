@@ -496,6 +496,8 @@ def test_a_long_message_is_read_to_the_end() -> None:
     ("suicidle", "suicide"),
     ("I'd be better off", "id be beter off"),
     ("ＫＭＳ", "kms"),
+    ("Połknęła wszystkie leki", "polknela wszystkie leki"),  # letters Unicode does not decompose
+    ("ilaçları topladım", "ilaclari topladim"),
 ])
 def test_canonical_form(raw: str, expected: str) -> None:
     assert canonical(raw) == expected

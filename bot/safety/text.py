@@ -25,6 +25,10 @@ _SPELLED_OUT = re.compile(r"\b(?:[a-z] ){3,}[a-z]\b")  # "s u i c i d e"
 _RUNS = re.compile(r"([a-z])\1+")
 _RUNS3 = re.compile(r"([a-z])\1\1+")
 _WITH = re.compile(r"\bw/(o\b)?")  # "w/o" -> without, "w/" -> with
+# Latin letters that Unicode does not decompose into a base letter and an accent: without this,
+# Polish "połknęła" and Turkish "ilaçları" lost a letter and broke in two.
+_UNDECOMPOSED = str.maketrans({"ł": "l", "ı": "i", "ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ð": "d",
+                               "þ": "th", "ħ": "h", "ŧ": "t", "ŀ": "l"})
 
 
 def normalise(text: str) -> str:
@@ -33,7 +37,7 @@ def normalise(text: str) -> str:
         return SPACES.sub(" ", text.translate(_QUOTES).lower()).strip()
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES).casefold()
     text = "".join(c for c in unicodedata.normalize("NFD", text)
-                   if unicodedata.category(c) not in ("Cf", "Mn"))
+                   if unicodedata.category(c) not in ("Cf", "Mn")).translate(_UNDECOMPOSED)
     return SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
