@@ -548,6 +548,17 @@ def test_normalise_keeps_text_readable() -> None:
     assert normalise("  I\u2019M   “Fine”\u200b ") == "i'm \"fine\""
 
 
+def test_other_scripts_read_in_latin_letters() -> None:
+    """Rules are written once, in Latin letters: Cyrillic, Greek and Devanagari read letter by letter,
+    and scripts written without spaces one syllable per character, so a word has an edge."""
+    assert normalise("Хочу умереть") == "khochu umeret'"
+    assert normalise("θέλω να πεθάνω") == "thelo na pethano"
+    assert normalise("我不想活了") == "wo bu xiang huo le"
+    assert normalise("죽고 싶어") == "jug go sip eo"
+    # Latin letters with accents and emoji are left as they were.
+    assert normalise("Tôi muốn chết 😭") == "toi muon chet 😭"
+
+
 # --------------------------------------------------------------------------- the patterns file
 def test_patterns_files_load_and_names_are_unique() -> None:
     names = rule_names()

@@ -11,6 +11,7 @@ import unicodedata
 from functools import lru_cache
 from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Tuple
 
+from anyascii import anyascii
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -31,11 +32,28 @@ _UNDECOMPOSED = str.maketrans({"ł": "l", "ı": "i", "ø": "o", "æ": "ae", "œ"
                                "þ": "th", "ħ": "h", "ŧ": "t", "ŀ": "l"})
 
 
+# Letters of scripts other than Latin (Greek and Cyrillic to Hangul, with their vowel signs), so
+# rules can be written against one spelling: "хочу умереть" reads "khochu umeret".
+_OTHER_SCRIPT = re.compile("[\u0370-\u1dbf\u2c80-\u2dff\u2e80-\ua6ff\ua800-\ud7ff"
+                           "\uf900-\ufaff\ufb1d-\ufdff\ufe70-\ufefe]+")
+# Scripts written without spaces, one syllable or word per character: each stands apart
+# ("我想死" reads "wo xiang si"), or a rule could never find a word's edge.
+_ONE_PER_CHARACTER = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def romanise(text: str) -> str:
+    """Other scripts in Latin letters (anyascii's one spelling per character), the rest as it was."""
+    def spelled(run: re.Match[str]) -> str:
+        return anyascii(_ONE_PER_CHARACTER.sub(lambda c: f" {c.group()} ", run.group())).lower()
+    return _OTHER_SCRIPT.sub(spelled, text)
+
+
 def normalise(text: str) -> str:
-    """The readable normal form: NFKC, casefolded, straight quotes, no format characters."""
+    """The readable normal form: NFKC, casefolded, straight quotes, no format characters, other
+    scripts in Latin letters."""
     if text.isascii():  # the common case skips three Unicode passes
         return SPACES.sub(" ", text.translate(_QUOTES).lower()).strip()
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).casefold()
+    text = romanise(unicodedata.normalize("NFKC", text).translate(_QUOTES).casefold())
     text = "".join(c for c in unicodedata.normalize("NFD", text)
                    if unicodedata.category(c) not in ("Cf", "Mn")).translate(_UNDECOMPOSED)
     return SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
