@@ -5,7 +5,7 @@ the model net (bot/nlu/crisis_classifier.py) runs inside the NLU parse, on featu
 pipeline computed anyway: a logistic regression for every message, and the fine-tuned
 encoder's pass (bot/nlu/encoder_tuning.py) for the few the regression scores from
 ``confirm_from``. Figures for the bench's everyday questions and for the tuning red-team
-sets (half of them crises, so most take the tuned pass), each apart.
+sets (half of them crises, so most take the tuned pass) and messages in other scripts, each apart.
 """
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Callable, Dict, List, Tuple
+
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -28,6 +30,12 @@ REPEATS = 5
 def red_team() -> List[str]:
     return [text for name in ("crisis.yml", "near_misses.yml")
             for text in load_redteam(ROOT / "tests" / "redteam" / name).texts]
+
+
+def other_scripts() -> List[str]:
+    """Messages in Cyrillic, Chinese, Arabic...: the rules read them spelled in Latin letters first."""
+    family = yaml.safe_load((ROOT / "tests" / "safety_families" / "other_scripts.yml").read_text(encoding="utf-8"))
+    return list(family["crises"]) + list(family["near_misses"])
 
 
 def per_message_us(check: Callable[[str], object], texts: List[str]) -> List[float]:
@@ -102,7 +110,7 @@ def model_net_us(groups: Dict[str, List[str]]) -> Dict[str, Tuple[List[float], i
 
 
 def main() -> None:
-    groups = {"everyday questions": list(MESSAGES), "red team": red_team()}
+    groups = {"everyday questions": list(MESSAGES), "red team": red_team(), "other scripts": other_scripts()}
     warm_up()
     print(f"crisis check, each message x {REPEATS}:")
     for name, texts in groups.items():
