@@ -158,7 +158,7 @@ from typing import List, Optional
 from bot.safety.detector import Detector
 from bot.safety.loader import PATTERN_FILES, PATTERNS_DIR, load_detector
 from bot.safety.signal import CrisisCategory, CrisisSignal
-from bot.safety.text import normalise
+from bot.safety.text import load_spellings, normalise
 
 # The package's modules, one job each: signal (what is answered), spec (the files' shapes),
 # loader (which files, in which order), text (canonical form), prefilter (which patterns can
@@ -171,8 +171,10 @@ def _detector() -> Detector:
 
 
 def warm_up() -> None:
-    """Load and compile the rules now (under a second), e.g. in the app's start-up."""
+    """Load and compile the rules now (about two seconds), e.g. in the app's start-up, and the
+    spellings of other scripts they read in Latin letters."""
     _detector()
+    load_spellings()
 
 
 def rule_names() -> List[str]:
