@@ -511,6 +511,7 @@ def test_canonical_form(raw: str, expected: str) -> None:
     ("esketamnie", "esketamine"),
     ("unrsponsve", "unresponsive"),  # two edits, allowed from ten letters on
     ("sucde", "sucde"),  # two edits from a seven-letter word: too far
+    ("threaten", "threaten"),  # two edits from "threatened", but a real word of eight letters
     ("zuicide", "zuicide"),  # a different first letter
     ("wrsts", "wrists"),
 ])

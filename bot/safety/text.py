@@ -73,7 +73,8 @@ def fold_word(word: str, protected: FrozenSet[str]) -> str:
 
 
 class Speller:
-    """Corrects tokens within one edit (two for 10+ letters) of a short list of key words.
+    """Corrects tokens within one edit of a short list of key words (two edits for key words of 10+
+    letters, from tokens of 9+).
 
     The distance is optimal string alignment (an adjacent swap counts as one edit), from RapidFuzz.
     """
@@ -92,6 +93,12 @@ class Speller:
     def _reach(word: str) -> int:
         return 2 if len(word) >= 10 else 1
 
+    @staticmethod
+    def _reach_of_token(token: str) -> int:
+        # Two edits only from a long token too: a shorter real word ("threaten") is not read as
+        # a longer key word ("threatened").
+        return 2 if len(token) >= 9 else 1
+
     def _correct(self, token: str) -> str:
         if len(token) < 5 or token in self.never or not token.isalpha():
             return token
@@ -99,7 +106,8 @@ class Speller:
         for reach in (1, 2):
             choices = self.groups.get((token[0], reach), {})
             # extractOne keeps the first of equally close words, so ties go to the earlier word.
-            match = process.extractOne(token, choices, scorer=OSA.distance, score_cutoff=reach)
+            cutoff = min(reach, self._reach_of_token(token))
+            match = process.extractOne(token, choices, scorer=OSA.distance, score_cutoff=cutoff)
             if match:
                 found.append((match[1], match[2]))
         return self.words[min(found)[1]] if found else token
