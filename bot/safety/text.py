@@ -103,11 +103,11 @@ class Speller:
         if len(token) < 5 or token in self.never or not token.isalpha():
             return token
         found: List[Tuple[float, int]] = []
+        token_reach = self._reach_of_token(token)
         for reach in (1, 2):
             choices = self.groups.get((token[0], reach), {})
             # extractOne keeps the first of equally close words, so ties go to the earlier word.
-            cutoff = min(reach, self._reach_of_token(token))
-            match = process.extractOne(token, choices, scorer=OSA.distance, score_cutoff=cutoff)
+            match = process.extractOne(token, choices, scorer=OSA.distance, score_cutoff=min(reach, token_reach))
             if match:
                 found.append((match[1], match[2]))
         return self.words[min(found)[1]] if found else token
