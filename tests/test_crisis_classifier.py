@@ -19,7 +19,7 @@ def _configured() -> CrisisConfig:
 def test_it_trains_on_the_tuning_lists_and_never_on_a_held_out_one() -> None:
     red_team = [Path(p) for p in _configured().red_team]
     assert red_team == [Path("tests/redteam/crisis.yml"), Path("tests/redteam/near_misses.yml")]
-    assert not any({"validation", "frozen"} & set(p.parts) for p in red_team)
+    assert not any({"validation", "frozen", "fresh"} & set(p.parts) for p in red_team)
 
 
 def test_its_own_lists_are_read_by_it_and_never_by_rasa() -> None:

@@ -108,12 +108,12 @@ REDTEAM_SETS = sorted((PROJECT_DIR / "tests" / "redteam").rglob("*.yml"))
 @pytest.mark.parametrize("redteam_set", REDTEAM_SETS, ids=lambda p: str(p.relative_to(PROJECT_DIR / "tests")))
 def test_no_redteam_message_is_in_the_training_data(redteam_set) -> None:
     """The red-team sets tune the rules (tuning sets), choose the crisis threshold
-    (validation) or measure (frozen). Validation and frozen messages must not hide inside an
+    (validation) or measure (frozen, fresh). Those held-out messages must not hide inside an
     example either. The tuning sets hold the plainest phrases ("i want to die"), which the
     crisis examples must be free to use inside longer sentences."""
     texts = {core(e["text"]) for e in yaml.safe_load(redteam_set.read_text())} - {""}
     assert len(texts) > 100
-    held_out = {"frozen", "validation"} & set(redteam_set.parts)
+    held_out = {"frozen", "validation", "fresh"} & set(redteam_set.parts)
     assert leaked(texts, whole_words=bool(held_out)) == []
 
 
