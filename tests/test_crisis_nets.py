@@ -31,18 +31,19 @@ MAX_MODEL_ALARMS_ON_NEAR_MISSES = 0.04
 MIN_MODEL_RECALL_ON_VALIDATION = 0.8
 MAX_MODEL_ALARMS_ON_QUESTIONS = 0.01
 MAX_MODEL_ALARMS_ON_TRAINED_NEAR_MISSES = 0.03
-# Both nets on the frozen set when this was written (99.0% and 1.1% at 0.51 with 161 writers'
-# lists and stop 47's rules, one crisis fewer than 99.5% and 1.1% with 145 writers' lists and
-# stop 46's rules; 99.0% and 2.2% at 0.60 with 91 writers'
+# Both nets on the frozen set when this was written (99.5% and 1.1% at 0.51 with 169 writers'
+# lists and stop 48's rules; 99.0% and 1.1% with 161 and stop 47's; 99.5% and 1.1% with 145 and
+# stop 46's; 99.0% and 2.2% at 0.60 with 91 writers'
 # lists and stop 35's rules; 98.1% and 3.3% at 0.73 with 88 and stop 34's rules; 97.6% and 3.8%
 # at 0.72 with 85, the last two of contact-form replies; 97.1% and 3.8% at 0.79 with 83; 97.6%
 # and 3.8% at 0.77 with the tuned encoder and 75 writers' lists; 94.8% and 3.8% at 0.8 with 67
 # writers' lists; 93.3% and 3.8% with 22 writers' lists and the subject rule; 92.4% and 4.4% at
 # 0.85 with eleven; 88.1% and 4.4% at 0.9 before them, 79.0% and 4.4% before the classifier
 # trained on the tuning red team, 71.0% before the sentence embeddings; see the issue 10 notes),
-# less a little slack (two messages: training on 2 cores is not bit-for-bit repeatable); it is
-# never tuned on, so these only keep the figures from slipping.
-FROZEN_RECALL_FLOOR = 0.98
+# less a little slack (two messages: the same data trains the same net, but any change to the
+# data moves the fine-tuning's path, and with it a message or two); it is never tuned on, so these
+# only keep the figures from slipping.
+FROZEN_RECALL_FLOOR = 0.985
 FROZEN_ALARMS_CEILING = 0.022
 
 
