@@ -97,8 +97,9 @@ def test_no_net_fires_on_replies_to_the_contact_form(results, thresholds) -> Non
 
 def test_the_thresholds_are_the_ones_the_rule_picks(results, thresholds) -> None:
     """config.yml's crisis thresholds follow their rule (bot/build/redteam.py) on today's model;
-    a retraining that moves the scores must move them too. Slack of 0.02: training on 2 cores
-    is not bit-for-bit repeatable."""
+    a retraining that moves the scores must move them too. Slack of 0.02: the same data trains
+    the same net (measured in stop 48), so this slack is only for a small change to the lists,
+    which moves a score or two, landing before its thresholds are picked again."""
     floor = configured_crisis(PROJECT_DIR / "config.yml").lowest_safe_threshold()
     picked = rule_threshold(results.values(), PROJECT_DIR, floor)
     assert picked is not None, "the run measured the sets the rule reads"
