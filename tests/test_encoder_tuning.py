@@ -45,3 +45,18 @@ def test_tuning_learns_its_examples_and_numpy_reads_what_tensorflow_wrote(
     assert scores[:len(CRISIS)].min() > 0.5 > scores[len(CRISIS):].max()
     # The base encoder the scorer shares its embeddings with is left as it was.
     assert np.allclose(encoder.encode(["how long is a session"]) @ encoder.encode(["how long is a session"]).T, 1.0)
+
+
+def test_the_same_seed_gives_the_same_weights_and_another_seed_others(settings: Settings) -> None:
+    """The frozen floors' slack rests on this (tests/test_crisis_nets.py): retraining on the same
+    lists gives the same net, bit for bit; only a change to the lists or the seed moves it."""
+    texts = CRISIS + ORDINARY
+    labels = np.array([True] * len(CRISIS) + [False] * len(ORDINARY))
+    config = TuningConfig(epochs=2, batch_size=4)
+    first, again, other = (
+        fine_tune(texts, labels, settings.sentence_model_dir, config.copy(update={"random_seed": seed}))
+        for seed in (1, 1, 2)
+    )
+    assert first.keys() == again.keys() == other.keys()
+    assert all(np.array_equal(first[k], again[k]) for k in first)
+    assert not np.array_equal(first[HEAD_WEIGHT], other[HEAD_WEIGHT])
