@@ -14,6 +14,8 @@ CRISIS = ["i am going to end my life tonight", "i have the pills counted out and
           "he hit me again and i am scared to go home", "she is not breathing properly after her dose"]
 ORDINARY = ["how long does a ketamine session last", "can my partner drive me home afterwards",
             "this waiting list is killing me haha", "what should i eat before the appointment"]
+TEXTS = CRISIS + ORDINARY
+LABELS = np.array([True] * len(CRISIS) + [False] * len(ORDINARY))
 
 
 @pytest.fixture(scope="module")
@@ -26,22 +28,19 @@ def test_the_published_weights_given_back_change_nothing(encoder: SentenceEncode
     _, published, _ = load_published(settings.sentence_model_dir)
     layers = {k: v for k, v in published.items() if k.startswith("encoder.layer.")}
     same = encoder.with_weights(layers)
-    texts = CRISIS + ORDINARY
-    assert np.allclose(same.encode(texts), encoder.encode(texts), atol=1e-6)
+    assert np.allclose(same.encode(TEXTS), encoder.encode(TEXTS), atol=1e-6)
 
 
 def test_tuning_learns_its_examples_and_numpy_reads_what_tensorflow_wrote(
     encoder: SentenceEncoder, settings: Settings,
 ) -> None:
-    texts = CRISIS + ORDINARY
-    labels = np.array([True] * len(CRISIS) + [False] * len(ORDINARY))
     config = TuningConfig(epochs=12, learning_rate=1e-4, head_learning_rate=3e-2, batch_size=4)
-    tuned = fine_tune(texts, labels, settings.sentence_model_dir, config)
+    tuned = fine_tune(TEXTS, LABELS, settings.sentence_model_dir, config)
     assert tuned[HEAD_WEIGHT].shape == (384,) and tuned[HEAD_BIAS].shape == (1,)
     assert not any(k.startswith("embeddings.word") for k in tuned)  # shared with the featurizer, not saved
     moved = tuned["encoder.layer.5.output.dense.weight"]
     assert moved.shape == (384, 1536)  # PyTorch's layout, as published
-    scores = TunedScorer(encoder, tuned).scores(texts)
+    scores = TunedScorer(encoder, tuned).scores(TEXTS)
     assert scores[:len(CRISIS)].min() > 0.5 > scores[len(CRISIS):].max()
     # The base encoder the scorer shares its embeddings with is left as it was.
     assert np.allclose(encoder.encode(["how long is a session"]) @ encoder.encode(["how long is a session"]).T, 1.0)
@@ -50,11 +49,9 @@ def test_tuning_learns_its_examples_and_numpy_reads_what_tensorflow_wrote(
 def test_the_same_seed_gives_the_same_weights_and_another_seed_others(settings: Settings) -> None:
     """The frozen floors' slack rests on this (tests/test_crisis_nets.py): retraining on the same
     lists gives the same net, bit for bit; only a change to the lists or the seed moves it."""
-    texts = CRISIS + ORDINARY
-    labels = np.array([True] * len(CRISIS) + [False] * len(ORDINARY))
     config = TuningConfig(epochs=2, batch_size=4)
     first, again, other = (
-        fine_tune(texts, labels, settings.sentence_model_dir, config.copy(update={"random_seed": seed}))
+        fine_tune(TEXTS, LABELS, settings.sentence_model_dir, config.copy(update={"random_seed": seed}))
         for seed in (1, 1, 2)
     )
     assert first.keys() == again.keys() == other.keys()
