@@ -588,6 +588,8 @@ def test_a_broken_patterns_file_fails_loudly(tmp_path: Path) -> None:
         ("broken", "'\\bnoose\\b'", "'\\bnoose(\\b'", "bad pattern"),  # a regex that cannot compile
         ("unquoted", "['off', 'odd'", "[off, 'odd'", "quote every word"),  # YAML reads off as false
         ("macro", "{others_self}", "{nobody_defined_this}", "unknown macro"),
+        # "stopping" reads "stoping", which stop(?:ping) could never match
+        ("split pair", "stop(?:ing)? bleeding", "stop(?:ping)? bleeding", "doubled letter split by a group"),
         ("context", "none_of: [resolved_history]", "none_of: [resolved_histroy]", "unknown context"),
         ("any_of", "any_of: [subject_question, screening_talk,", "any_of: [subject_question, screening_tlak,",
          "unknown context"),

@@ -28,6 +28,9 @@ _ESCAPE = re.compile(r"\\.")
 _LETTERS = re.compile(r"[a-z]+")
 _MACRO = re.compile(r"\{([a-z_]+)\}")
 _MACRO_DEPTH = 5  # macros may use macros; deeper nesting is a sign of a loop
+# A letter pair split by a group edge ("stop(?:ping)", "(?:kil)l"): folding sees two runs and keeps
+# both letters, but the text "stopping" folds to "stoping", so the pattern could never match it.
+_SPLIT_PAIR = re.compile(r"([a-z])\(\?:(?:[^()|]*\|)*\1|([a-z])\)\+?\2(?![?*{])")
 
 Context = Callable[[str], bool]
 
@@ -156,6 +159,10 @@ class Detector:
             source = _MACRO.sub(lambda m: self._macro(m.group(1)), source)
         escapes: List[str] = []
         source = _ESCAPE.sub(lambda m: escapes.append(m.group()) or f"\x00{len(escapes) - 1}\x01", source)  # type: ignore[func-returns-value]
+        split = _SPLIT_PAIR.search(source)
+        if split:
+            raise ConfigError(f"a doubled letter split by a group ({split.group()!r}) never matches folded text: "
+                              f"write it once, as the text folds it: {source[:120]}")
         source = _LETTERS.sub(lambda m: self.text.fold(m.group()), source)
         source = re.sub("\x00(\\d+)\x01", lambda m: escapes[int(m.group(1))], source)
         try:
