@@ -178,7 +178,15 @@ def redteam(
     """Recall and false alarms of the crisis rules, the model's crisis net, and both."""
     import tempfile
 
-    from bot.build.redteam import default_files, format_results, load_redteam, ordinary_questions, probe, rule_threshold
+    from bot.build.redteam import (
+        default_files,
+        format_results,
+        load_redteam,
+        ordinary_questions,
+        probe,
+        rule_threshold,
+        with_questions,
+    )
     from bot.engine import Assistant
     from bot.nlu.confidence import configured_thresholds
     from bot.nlu.crisis_classifier import configured_crisis
@@ -189,6 +197,10 @@ def redteam(
         sources = [(load_redteam(p), False) for p in files or default_redteam]
         sources += [(load_redteam(p), True) for p in form or ([] if files else default_form)]
         sources += [(ordinary_questions(p), False) for p in ordinary or default_ordinary]
+        if not files:  # the validation sets again, each message followed by a calibration question
+            questions = ordinary_questions(default_ordinary[0])
+            validation = [p for p in default_redteam if p.parent.name == "validation"]
+            sources += [(with_questions(load_redteam(p), questions), False) for p in validation]
     except (ValueError, KeyError, TypeError) as exc:  # a list that is not a red-team list
         raise typer.BadParameter(f"not a red-team or eval set: {exc}") from exc
     assistant = Assistant.load(settings)

@@ -1,10 +1,14 @@
 """Crisis and look-alike messages joined to a clinic question (bot/nlu/composition.py)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
-from bot.nlu.composition import CompositionConfig, compose
+from bot.build.redteam import MEASURING_JOINS, with_questions
+from bot.nlu.composition import JOINS, CompositionConfig, compose
 from bot.nlu.crisis_classifier import configured_crisis
+from bot.safety.redteam_file import RedTeamFile
 from tests.paths import PROJECT_DIR
 
 MESSAGES = ["i have the pills counted out for tonight", "my cat knocked my pills off the shelf lol",
@@ -39,3 +43,21 @@ def test_no_questions_compose_nothing() -> None:
 def test_the_crisis_net_composes_from_the_faq_examples() -> None:
     settings = configured_crisis(PROJECT_DIR / "config.yml").compose
     assert settings is not None and settings.per_class > 0 and settings.question_intent == "faq"
+
+
+def test_the_measuring_sets_join_their_questions_in_ways_the_net_never_trained_on() -> None:
+    def connector(join: str) -> str:
+        return join.replace("{m}", "").replace("{q}", "").replace("{Q}", "").strip(" ?")
+
+    trained = {connector(join) for join in JOINS}
+    for join in MEASURING_JOINS:
+        assert join.startswith("{m}") and connector(join) and connector(join) not in trained, join
+
+
+def test_with_questions_keeps_each_message_whole_and_its_kind() -> None:
+    source = RedTeamFile(path=Path("tests/redteam/validation/crisis.yml"), crisis=True, texts=MESSAGES)
+    questions = RedTeamFile(path=Path("calibration.yml"), crisis=False, texts=QUESTIONS)
+    joined = with_questions(source, questions)
+    assert joined.crisis and joined.path.name == "crisis+questions.yml"
+    assert [t.startswith(m) for t, m in zip(joined.texts, MESSAGES, strict=True)] == [True] * 4
+    assert all(t.rstrip().endswith("?") for t in joined.texts)

@@ -157,6 +157,23 @@ def rule_threshold(results: Iterable[SetResult], project_dir: Path, floor: float
     return RulePick(crisis, max(crisis, threshold_by_rule([form_replies], near_misses, floor)))
 
 
+# How a question follows each message in ``with_questions``: joins the crisis net never trains
+# on (bot/nlu/composition.py's JOINS), so these sets measure a join it has not seen.
+MEASURING_JOINS = ("{m} Anyway, {q}?", "{m} btw {q}?", "{m} Also, {q}?")
+
+
+def with_questions(source: RedTeamFile, questions: RedTeamFile) -> RedTeamFile:
+    """Each message of ``source`` with one of ``questions`` after it, as a patient may write both at
+    once: a crisis stays a crisis and a near miss a near miss. Named "<source>+questions"."""
+    texts = []
+    for i, message in enumerate(source.texts):
+        question = questions.texts[(7 * i) % len(questions.texts)].strip().rstrip("?")
+        join = MEASURING_JOINS[i % len(MEASURING_JOINS)]
+        texts.append(join.format(m=message.strip(), q=question[:1].lower() + question[1:]))
+    named = source.path.with_name(f"{source.path.stem}+questions.yml")
+    return RedTeamFile(path=named, crisis=source.crisis, texts=texts)
+
+
 def default_files(project_dir: Path) -> Tuple[List[Path], List[Path], List[Path]]:
     """(red-team files, contact-form replies, eval sets): the tuning and validation sets and the
     calibration set the project keeps (never the frozen set: it is measured once, by the tests)."""
@@ -167,4 +184,4 @@ def default_files(project_dir: Path) -> Tuple[List[Path], List[Path], List[Path]
 
 
 __all__ = ["Net", "Probe", "SetResult", "load_redteam", "ordinary_questions", "probe", "format_results",
-           "threshold_by_rule", "RulePick", "rule_threshold", "default_files"]
+           "threshold_by_rule", "RulePick", "rule_threshold", "default_files", "with_questions"]
