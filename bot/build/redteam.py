@@ -157,8 +157,9 @@ def rule_threshold(results: Iterable[SetResult], project_dir: Path, floor: float
     return RulePick(crisis, max(crisis, threshold_by_rule([form_replies], near_misses, floor)))
 
 
-# How a question follows each message in ``with_questions``: joins the crisis net never trains
-# on (bot/nlu/composition.py's JOINS), so these sets measure a join it has not seen.
+# How a question follows each message in ``with_questions``. Patients write several things at
+# once; with stop 49's model, a question after a validation crisis hid it from the model net one
+# time in three (stop 50).
 MEASURING_JOINS = ("{m} Anyway, {q}?", "{m} btw {q}?", "{m} Also, {q}?")
 
 

@@ -9,9 +9,6 @@ red-team lists named in config.yml (``red_team``): crisis messages are positives
 negatives. Their threshold is therefore chosen on tests/redteam/validation/, which it never sees.
 It also reads lists written for it alone (``lists``, under data/crisis_net/), which Rasa skips:
 look-alikes taught to DIET as FAQ examples moved its answers to ordinary questions.
-With ``compose`` set, it also trains on those list messages with a question from the FAQ
-examples beside them (bot/nlu/composition.py): a crisis followed by a practical question is
-still a crisis.
 
 The sentence embedding carries most of what generalises to wording nobody wrote down. It
 is a separate logistic regression, not the crisis intent of DIET, because one yes/no
