@@ -196,11 +196,11 @@ def redteam(
     try:
         sources = [(load_redteam(p), False) for p in files or default_redteam]
         sources += [(load_redteam(p), True) for p in form or ([] if files else default_form)]
-        sources += [(ordinary_questions(p), False) for p in ordinary or default_ordinary]
-        if not files:  # the validation sets again, each message followed by a calibration question
-            questions = ordinary_questions(default_ordinary[0])
+        questions = [ordinary_questions(p) for p in ordinary or default_ordinary]
+        sources += [(q, False) for q in questions]
+        if not files:  # the validation sets again, each message followed by a question of the first eval set
             validation = [p for p in default_redteam if p.parent.name == "validation"]
-            sources += [(with_questions(load_redteam(p), questions), False) for p in validation]
+            sources += [(with_questions(load_redteam(p), questions[0]), False) for p in validation]
     except (ValueError, KeyError, TypeError) as exc:  # a list that is not a red-team list
         raise typer.BadParameter(f"not a red-team or eval set: {exc}") from exc
     assistant = Assistant.load(settings)
