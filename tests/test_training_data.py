@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from functools import lru_cache
-from typing import Dict, List, Set, Tuple
+from itertools import accumulate
+from typing import Dict, List, Sequence, Set
 
 import pytest
 import yaml
@@ -40,9 +42,12 @@ def test_core_strips_filler_but_keeps_the_question() -> None:
     assert clauses("integration, what's that about") == ["whats that about"]
     assert core("ok and how many sessions will I need") == "how many sessions will i need"
     assert core("so is it legal in canada") != core("is it legal")
-    assert contains("How Do I Get Started With Ketamine Therapy?", "how do i get started")
-    assert not contains("how do i forget it", "how do i get")
-    assert contains("do i have to stop my antidepressants before kap", "do i have to stop my antidepressant")
+    examples = Examples(("How Do I Get Started With Ketamine Therapy?", "how do i forget it",
+                         "do i have to stop my antidepressants before kap"))
+    assert examples.holding("how do i get started") == {0}
+    assert examples.holding("how do i get") == {0}  # not "how do i forget"
+    assert examples.holding("do i have to stop my antidepressant") == {2}
+    assert examples.holding("ketamine therapy how") == set()  # never across two examples
 
 
 def clauses(text: str) -> List[str]:
@@ -51,8 +56,29 @@ def clauses(text: str) -> List[str]:
     return [c for c in map(core, re.split(r"[.,;:!?\n]+", text)) if len(c.split()) >= 2]
 
 
+class Examples:
+    """Training texts, each normalised once and joined, so that one regular-expression pass over
+    them all finds every example that holds a phrase (a pair-by-pair search took about six
+    minutes of the test run)."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.texts = tuple(texts)
+        self.cores = [core(t) for t in self.texts]
+        self.clauses = [clauses(t) for t in self.texts]
+        padded = [f" {normalise(t)} " for t in self.texts]
+        self.starts = list(accumulate([0] + [len(p) + 1 for p in padded[:-1]]))
+        self.joined = "\n".join(padded)  # a phrase has no newline, so no match spans two examples
+
+    def holding(self, text: str) -> Set[int]:
+        """The examples that hold ``text`` from a word start, allowing an ending on its last
+        word: the measured "do I have to stop my antidepressant" hides in "...my antidepressants
+        before kap"."""
+        return {bisect_right(self.starts, m.start()) - 1
+                for m in re.finditer(rf" {re.escape(text)}[a-z]{{0,3}} ", self.joined)}
+
+
 @lru_cache(maxsize=1)
-def training_texts() -> Tuple[str, ...]:
+def training_examples() -> Examples:
     """Every text anything trains on, read once for the whole module (Rasa's loader is slow):
     the NLU examples and the crisis net's own lists under data/crisis_net/."""
     nlu = [e.get("text") for e in load_data(str(PROJECT_DIR / "data" / "nlu")).training_examples]
@@ -60,7 +86,7 @@ def training_texts() -> Tuple[str, ...]:
         text for path in sorted((PROJECT_DIR / "data" / "crisis_net").glob("*.yml"))
         for text in load_crisis_net_list(path).texts
     ]
-    return tuple(nlu + crisis_net)
+    return Examples(nlu + crisis_net)
 
 
 # A measured question of this many words or more must not appear inside any example at all:
@@ -68,23 +94,17 @@ def training_texts() -> Tuple[str, ...]:
 CONTAINED_FROM_WORDS = 4
 
 
-def contains(example: str, text: str) -> bool:
-    """``text`` inside ``example`` from a word start, allowing an ending on its last word: the
-    measured "do I have to stop my antidepressant" hides in "...my antidepressants before kap"."""
-    padded = f" {normalise(example)} "
-    start = padded.find(f" {text}")  # the cheap test first: this runs for every pair
-    return start >= 0 and re.search(rf" {re.escape(text)}[a-z]{{0,3}} ", padded[start:]) is not None
-
-
 def leaked(texts: Set[str], whole_words: bool = True) -> List[str]:
     """Training examples that are one of ``texts``, hold one as a clause, or (with
     ``whole_words``) hold one of four words or more anywhere."""
-    long_texts = [t for t in texts if len(t.split()) >= CONTAINED_FROM_WORDS] if whole_words else []
-    return sorted(
-        t
-        for t in training_texts()
-        if core(t) in texts or any(c in texts for c in clauses(t)) or any(contains(t, x) for x in long_texts)
-    )
+    examples = training_examples()
+    found = {i for i, (c, parts) in enumerate(zip(examples.cores, examples.clauses, strict=True))
+             if c in texts or any(part in texts for part in parts)}
+    if whole_words:
+        for text in texts:
+            if len(text.split()) >= CONTAINED_FROM_WORDS:
+                found |= examples.holding(text)
+    return sorted(examples.texts[i] for i in found)
 
 
 MEASURING_SETS = [
