@@ -132,7 +132,7 @@ def test_no_redteam_message_is_in_the_training_data(redteam_set) -> None:
     example either. The tuning sets hold the plainest phrases ("i want to die"), which the
     crisis examples must be free to use inside longer sentences."""
     texts = {core(e["text"]) for e in yaml.safe_load(redteam_set.read_text())} - {""}
-    assert len(texts) > 100
+    assert len(texts) > 50  # read whole (stop 52's fresh sets hold 57 and 58)
     held_out = {"frozen", "validation", "fresh"} & set(redteam_set.parts)
     assert leaked(texts, whole_words=bool(held_out)) == []
 
