@@ -48,7 +48,6 @@ from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 
 from bot.nlu import linear_model
-from bot.nlu.composition import CompositionConfig, compose
 from bot.nlu.confidence import CRISIS_INTENT, CRISIS_SCORE_KEY
 from bot.nlu.encoder_tuning import TunedScorer, TuningConfig, fine_tune
 from bot.nlu.linear_model import LinearConfig, TrainedLinear
@@ -69,7 +68,6 @@ class CrisisConfig(LinearConfig):
     sentence_model: Optional[str] = None  # SentenceFeaturizer's model, to embed them as it would
     tuning: Optional[TuningConfig] = None  # fine-tune a copy of sentence_model to second the regression
     confirm_from: float = 0.3  # the tuned encoder runs for regression scores from here
-    compose: Optional[CompositionConfig] = None  # also train on list messages with a question beside them
 
     def extra_paths(self) -> List[str]:
         return self.red_team + self.lists
@@ -154,15 +152,12 @@ class CrisisClassifier(GraphComponent):
         extra, extra_labels = self._red_team()
         examples += extra
         labels = np.concatenate([labels, extra_labels])
-        if self.config.compose:
-            questions = [str(e.get(TEXT)) for e in examples if e.get(INTENT) == self.config.compose.question_intent]
-            first, rows = self._fit(examples, labels)  # only to find the look-alikes it finds hardest
-            scores = first.model.predict_proba(rows[-len(extra):])[:, 1]
-            composed, composed_labels = compose(
-                [str(m.get(TEXT)) for m in extra], extra_labels, questions, self.config.compose, scores)
-            examples += self._messages(composed)
-            labels = np.concatenate([labels, composed_labels])
-        self.trained, _ = self._fit(examples, labels)
+        vectors = self.config.vectors()
+        model = LogisticRegression(
+            C=self.config.C, class_weight="balanced", max_iter=3000, random_state=self.config.random_seed,
+        )
+        model.fit(vectors.fit(examples), labels)
+        self.trained = TrainedLinear(vectors=vectors, model=model)
         linear_model.save(self.trained, self._model_storage, self._resource, MODEL_FILE)
         if self.config.tuning and self.config.sentence_model:
             texts = [str(e.get(TEXT)) for e in examples]
@@ -172,29 +167,16 @@ class CrisisClassifier(GraphComponent):
             self.tuned = TunedScorer(shared_encoder(Path(self.config.sentence_model)), tuned)
         return self._resource
 
-    def _fit(self, examples: List[Message], labels: np.ndarray) -> Tuple[TrainedLinear, Any]:
-        """The fitted regression, and the examples' rows (a sparse matrix)."""
-        vectors = self.config.vectors()
-        model = LogisticRegression(
-            C=self.config.C, class_weight="balanced", max_iter=3000, random_state=self.config.random_seed,
-        )
-        rows = vectors.fit(examples)
-        model.fit(rows, labels)
-        return TrainedLinear(vectors=vectors, model=model), rows
-
     def _red_team(self) -> Tuple[List[Message], np.ndarray]:
         files = self.config.labelled_lists()
         texts = [text for f in files for text in f.texts]
         labels = np.array([f.crisis for f in files for _ in f.texts], dtype=bool)
-        return self._messages(texts), labels
-
-    def _messages(self, texts: List[str]) -> List[Message]:
-        """Messages from outside the training data, with the sentence feature the featurizer would give."""
         if self.config.embedding_weight and texts and not self.config.sentence_model:
             raise ValueError("CrisisClassifier: red_team needs sentence_model to embed the messages")
         model_dir = Path(self.config.sentence_model or ".")
-        return (embedded_messages(texts, model_dir) if self.config.embedding_weight
-                else [Message(data={TEXT: text}) for text in texts])
+        messages = (embedded_messages(texts, model_dir) if self.config.embedding_weight
+                    else [Message(data={TEXT: text}) for text in texts])
+        return messages, labels
 
     @classmethod
     def load(
