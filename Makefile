@@ -58,7 +58,9 @@ eval: train ## Score the question sets and the crisis nets, then Rasa NLU cross-
 	  tests/redteam/fresh/stop47_crisis.yml tests/redteam/fresh/stop47_near_misses.yml \
 	  tests/redteam/fresh/stop47_new_writers_crisis.yml tests/redteam/fresh/stop47_new_writers_near_misses.yml \
 	  tests/redteam/fresh/stop48_crisis.yml tests/redteam/fresh/stop48_near_misses.yml \
-	  tests/redteam/fresh/stop49_crisis.yml tests/redteam/fresh/stop49_near_misses.yml
+	  tests/redteam/fresh/stop49_crisis.yml tests/redteam/fresh/stop49_near_misses.yml \
+	  tests/redteam/fresh/stop52_crisis.yml tests/redteam/fresh/stop52_near_misses.yml \
+	  tests/redteam/fresh/stop53_crisis.yml tests/redteam/fresh/stop53_near_misses.yml
 	$(VENV)/bin/rasa test nlu --nlu data --config config.yml --cross-validation --folds 3 --out results/crossval
 
 bench: train ## Print latency, memory and crisis-check cost figures, and kapbot next to rasa run
