@@ -593,6 +593,7 @@ def test_a_broken_patterns_file_fails_loudly(tmp_path: Path) -> None:
         ("context", "none_of: [resolved_history]", "none_of: [resolved_histroy]", "unknown context"),
         ("any_of", "any_of: [subject_question, screening_talk,", "any_of: [subject_question, screening_tlak,",
          "unknown context"),
+        ("when", "when: [help_asked]", "when: [help_askd]", "unknown context"),
     ]:
         folder = _patterns_copy(tmp_path, case)
         path = next(p for p in sorted(folder.glob("*.yml")) if old in p.read_text(encoding="utf-8"))

@@ -78,12 +78,13 @@ class Rule:
         self, spec: RuleSpec, patterns: List[Pattern[str]], guards: List[Guard], literals: Mapping[str, Triggers]
     ) -> None:
         self.name, self.category, self.guards = spec.name, spec.category, guards
-        self.subject = spec.subject
+        self.subject, self.when = spec.subject, spec.when
         self.patterns = [Candidate(p, literals) for p in patterns]
         self.ids: FrozenSet[int] = frozenset()  # set by Detector once the patterns have ids
 
     def matches(self, text: str, live: AbstractSet[int], context: Context) -> bool:
-        """Is there a match that no guard suppresses? (Suppressed: look again one place on.)"""
+        """Is there a match that no guard suppresses? (Suppressed: look again one place on.) The
+        ``when`` contexts are checked only after a match, as most messages need none computed."""
         for candidate in self.patterns:
             if candidate.id not in live:
                 continue
@@ -93,7 +94,7 @@ class Rule:
                 if not m:
                     break
                 if not any(g.suppresses(text, m, context) for g in self.guards):
-                    return True
+                    return all(context(c) for c in self.when)
                 pos = m.start() + 1
         return False
 
@@ -131,6 +132,9 @@ class Detector:
                 unknown = [c for c in ([r.subject.when, *r.subject.unless] if r.subject else []) if c not in known]
                 if unknown:
                     raise ConfigError(f"subject: unknown contexts {unknown}")
+                unknown = [c for c in r.when if c not in known]
+                if unknown:
+                    raise ConfigError(f"when: unknown contexts {unknown}")
                 missing = [g for g in r.guards if g not in guards]
                 if missing:
                     raise ConfigError(f"unknown guards {missing}")

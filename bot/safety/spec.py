@@ -66,6 +66,7 @@ class RuleSpec(_Strict):
     name: str
     category: CrisisCategory
     patterns: List[str]
+    when: List[str] = []  # contexts that must all hold for the rule to fire at all
     guards: List[str] = []
     unless_before: List[str] = []
     unless_after: List[str] = []
