@@ -26,8 +26,8 @@ compiled once (call :func:`warm_up` at start-up). Punctuation never changes the 
 canonical form has none; only the ``asks_about_treatment`` flag looks at "?" (to tell a
 question from a statement).
 
-Decisions (pinned in tests/test_safety.py)
-------------------------------------------
+Decisions (pinned in tests/safety/test_decisions.py)
+----------------------------------------------------
 - A clear denial masks only itself: "I'm not suicidal, just curious" is no crisis, but "I'm not
   suicidal but I think about dying every day" is. "Not actively suicidal" is not a denial.
 - The past counts as past only when it is clearly over: "I used to self-harm years ago but I'm

@@ -2,7 +2,6 @@
 crisis takes the crisis path in the family's category, and no near miss does."""
 from __future__ import annotations
 
-from pathlib import Path
 from typing import List, Tuple
 
 import pytest
@@ -10,8 +9,9 @@ import yaml
 
 from bot.safety import detect_crisis
 from bot.safety.signal import CrisisCategory
+from tests.paths import PROJECT_DIR
 
-FAMILIES = Path(__file__).parent / "safety_families"
+FAMILIES = PROJECT_DIR / "tests" / "safety_families"
 
 
 def _cases(kind: str) -> List[Tuple[str, str, str]]:
